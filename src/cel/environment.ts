@@ -1,0 +1,192 @@
+/**
+ * The CEL environment every rule expression is compiled in: the variables a rule may read, the
+ * Kubernetes library functions, and the limits that keep one rule or object from stalling the
+ * process (structural limits at compile time, an iteration budget at run time).
+ */
+import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import { instrument, TICK_FUNCTION } from './instrument.js';
+import { registerKubernetesLibrary } from './library/index.js';
+import { pathOf } from './path-of.js';
+
+/** Variables visible to rule expressions. Which a rule may use depends on its class (rules/classes.ts). */
+export const CEL_VARIABLES = [
+  'object',
+  'oldObject',
+  'request',
+  'namespaceObject',
+  'podSpec',
+  'params',
+  'variables',
+  'cluster',
+  'images',
+] as const;
+export type CelVariable = (typeof CEL_VARIABLES)[number];
+
+export interface CelLimits {
+  /** Characters in one expression. */
+  maxExpressionLength: number;
+  maxAstNodes: number;
+  /** Nesting depth of the syntax tree. */
+  maxDepth: number;
+  /** Comprehensions inside comprehensions (containers × ports is 2). */
+  maxComprehensionDepth: number;
+  /** Comprehension iterations across all expressions of one rule on one object. */
+  maxIterations: number;
+}
+
+export const DEFAULT_CEL_LIMITS: Readonly<CelLimits> = Object.freeze({
+  maxExpressionLength: 5000,
+  maxAstNodes: 2000,
+  maxDepth: 48,
+  maxComprehensionDepth: 3,
+  maxIterations: 250_000,
+});
+
+export class CelCompileError extends Error {
+  /** 0-based offset into the expression, when the engine reported one. */
+  readonly offset: number | undefined;
+  constructor(message: string, offset?: number) {
+    super(message);
+    this.name = 'CelCompileError';
+    this.offset = offset;
+  }
+}
+
+export class CelEvaluationError extends Error {
+  readonly budgetExceeded: boolean;
+  constructor(message: string, budgetExceeded = false) {
+    super(message);
+    this.name = 'CelEvaluationError';
+    this.budgetExceeded = budgetExceeded;
+  }
+}
+
+export type Activation = Partial<Record<CelVariable, unknown>>;
+
+export interface Program {
+  /** The expression as the author wrote it. */
+  readonly expression: string;
+  readonly freeIdentifiers: ReadonlySet<string>;
+  /** Evaluates within the current evaluation scope (see CelEnvironment.beginEvaluation). */
+  run(activation: Activation): unknown;
+}
+
+/**
+ * Per-evaluation state shared by the registered functions. Evaluation is synchronous, so one
+ * scope per environment is enough; beginEvaluation() resets it for each rule on each object.
+ */
+interface EvaluationScope {
+  root: unknown;
+  iterations: number;
+  limit: number;
+}
+
+export class CelEnvironment {
+  readonly limits: Readonly<CelLimits>;
+  readonly #env: Environment;
+  readonly #scope: EvaluationScope = { root: undefined, iterations: 0, limit: 0 };
+
+  constructor(limits: Partial<CelLimits> = {}) {
+    this.limits = Object.freeze({ ...DEFAULT_CEL_LIMITS, ...limits });
+    this.#env = new Environment({
+      enableOptionalTypes: true,
+      homogeneousAggregateLiterals: false,
+      limits: { maxAstNodes: this.limits.maxAstNodes, maxDepth: this.limits.maxDepth },
+    });
+    for (const name of CEL_VARIABLES) this.#env.registerVariable(name, 'dyn');
+    const scope = this.#scope;
+    this.#env.registerFunction(`${TICK_FUNCTION}(): bool`, () => {
+      if (++scope.iterations > scope.limit) {
+        throw new CelEvaluationError(`evaluation budget of ${scope.limit} iterations exceeded`, true);
+      }
+      return true;
+    });
+    this.#env.registerFunction('path(dyn): string', (node: unknown) => pathOf(scope.root, node));
+    this.#env.registerFunction('path(dyn, string): string', (node: unknown, field: string) =>
+      joinPath(pathOf(scope.root, node), field),
+    );
+    registerKubernetesLibrary(this.#env);
+  }
+
+  /** Starts one rule's evaluation on one object: `root` anchors path(), the budget restarts. */
+  beginEvaluation(root: unknown, maxIterations = this.limits.maxIterations): void {
+    this.#scope.root = root;
+    this.#scope.iterations = 0;
+    this.#scope.limit = maxIterations;
+  }
+
+  /** Parses, type-checks and instruments an expression. Throws CelCompileError. */
+  compile(expression: string): Program {
+    if (expression.length > this.limits.maxExpressionLength) {
+      throw new CelCompileError(
+        `expression is ${expression.length} characters; the limit is ${this.limits.maxExpressionLength}`,
+      );
+    }
+    let ast: ASTNode;
+    try {
+      const checked = this.#env.check(expression);
+      if (!checked.valid) throw checked.error;
+      ast = this.#env.parse(expression).ast;
+    } catch (error) {
+      throw toCompileError(error);
+    }
+    const instrumented = instrument(ast);
+    if (instrumented.comprehensionDepth > this.limits.maxComprehensionDepth) {
+      throw new CelCompileError(
+        `comprehensions nest ${instrumented.comprehensionDepth} deep; the limit is ${this.limits.maxComprehensionDepth}`,
+      );
+    }
+    let compiled: ReturnType<Environment['parse']>;
+    try {
+      compiled = this.#env.parse(instrumented.source);
+    } catch (error) {
+      // The rewrite is ours: failing here is a Palisade bug, reported as such rather than hidden.
+      throw new CelCompileError(`internal error instrumenting expression: ${(error as Error).message}`);
+    }
+    const scope = this.#scope;
+    return {
+      expression,
+      freeIdentifiers: instrumented.freeIdentifiers,
+      run(activation: Activation): unknown {
+        let value: unknown;
+        try {
+          value = compiled(activation);
+        } catch (error) {
+          throw toEvaluationError(error);
+        }
+        // `a || b` absorbs an error in one branch, so the budget is checked after every run too.
+        if (scope.iterations > scope.limit) {
+          throw new CelEvaluationError(`evaluation budget of ${scope.limit} iterations exceeded`, true);
+        }
+        return value;
+      },
+    };
+  }
+}
+
+function joinPath(base: string, field: string): string {
+  if (!field) return base;
+  if (!base) return field;
+  return field.startsWith('[') ? `${base}${field}` : `${base}.${field}`;
+}
+
+function toCompileError(error: unknown): CelCompileError {
+  if (error instanceof CelCompileError) return error;
+  if (error instanceof Error) {
+    const withRange = error as Error & { range?: { start: number }; summary?: string };
+    const summary = withRange.summary ?? error.message.split('\n')[0] ?? error.message;
+    return new CelCompileError(summary, withRange.range?.start);
+  }
+  return new CelCompileError(String(error));
+}
+
+function toEvaluationError(error: unknown): CelEvaluationError {
+  if (error instanceof CelEvaluationError) return error;
+  if (error instanceof Error) {
+    const withSummary = error as Error & { summary?: string };
+    const cause = error.cause instanceof CelEvaluationError ? error.cause : undefined;
+    if (cause) return cause;
+    return new CelEvaluationError(withSummary.summary ?? error.message.split('\n')[0] ?? error.message);
+  }
+  return new CelEvaluationError(String(error));
+}
