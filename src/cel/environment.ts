@@ -77,6 +77,8 @@ export interface Program {
  */
 interface EvaluationScope {
   root: unknown;
+  /** Views built over the object (podSpec) → the real node they stand for, for path(). */
+  aliases: ReadonlyMap<unknown, unknown> | undefined;
   iterations: number;
   limit: number;
 }
@@ -84,7 +86,7 @@ interface EvaluationScope {
 export class CelEnvironment {
   readonly limits: Readonly<CelLimits>;
   readonly #env: Environment;
-  readonly #scope: EvaluationScope = { root: undefined, iterations: 0, limit: 0 };
+  readonly #scope: EvaluationScope = { root: undefined, aliases: undefined, iterations: 0, limit: 0 };
 
   constructor(limits: Partial<CelLimits> = {}) {
     this.limits = Object.freeze({ ...DEFAULT_CEL_LIMITS, ...limits });
@@ -101,16 +103,18 @@ export class CelEnvironment {
       }
       return true;
     });
-    this.#env.registerFunction('path(dyn): string', (node: unknown) => pathOf(scope.root, node));
+    const locate = (node: unknown): string => pathOf(scope.root, scope.aliases?.get(node) ?? node);
+    this.#env.registerFunction('path(dyn): string', locate);
     this.#env.registerFunction('path(dyn, string): string', (node: unknown, field: string) =>
-      joinPath(pathOf(scope.root, node), field),
+      joinPath(locate(node), field),
     );
     registerKubernetesLibrary(this.#env);
   }
 
   /** Starts one rule's evaluation on one object: `root` anchors path(), the budget restarts. */
-  beginEvaluation(root: unknown, maxIterations = this.limits.maxIterations): void {
+  beginEvaluation(root: unknown, aliases?: ReadonlyMap<unknown, unknown>, maxIterations = this.limits.maxIterations): void {
     this.#scope.root = root;
+    this.#scope.aliases = aliases;
     this.#scope.iterations = 0;
     this.#scope.limit = maxIterations;
   }

@@ -2,7 +2,7 @@
  * The engine's input (Resource) and output (Finding). Every entry point — admission, the
  * background audit and `palisade scan` — builds a Resource, so a rule behaves identically in all.
  */
-import type { Mode, OnError, Operation, Severity, SourceRef, StatusReason } from '../rules/types.js';
+import type { Mode, OnError, Operation, RuleClass, Severity, SourceRef, StatusReason } from '../rules/types.js';
 
 /** A Kubernetes object as decoded from JSON or YAML. */
 export type KubeObject = Record<string, unknown>;
@@ -88,9 +88,12 @@ export interface Finding {
   /** Images of those containers. */
   images: string[];
   standards: Record<string, string[]>;
-  /** The rule's own default mode; the effective mode is decided later (policy/decide). */
-  ruleMode: Mode;
+  ruleClass: RuleClass;
+  /** The rule's own default mode, if it sets one; the effective mode is decided later (policy/decide). */
+  ruleMode?: Mode;
   onError?: OnError;
   result: FindingResult;
   docs: string;
+  /** 1-based line of the first path in the source file, when the object came from a file (scan). */
+  line?: number;
 }

@@ -109,7 +109,8 @@ export interface RuleMeta {
   since: string;
   /** standard id → control ids. */
   standards: Record<string, string[]>;
-  mode: Mode;
+  /** The rule's default mode; absent = the configured global default. */
+  mode?: Mode;
   onError?: OnError;
   remediation: string;
   docs: string;

@@ -1,0 +1,171 @@
+/**
+ * evaluate(ruleSet, resource) → findings. Pure: no I/O, no clock. Data a rule needs from outside
+ * (namespace labels, image signatures, cluster context) arrives in the Resource.
+ *
+ * The engine takes ownership of resource.object and resource.oldObject: it redacts Secret values
+ * and converts whole numbers to BigInt in place, once per object.
+ */
+import { CelEvaluationError, type Activation } from '../cel/environment.js';
+import { classRunsIn, type Phase } from '../rules/classes.js';
+import type { CompiledRule, CompiledValidation } from '../rules/types.js';
+import { findingFor, type FindingInput } from './finding.js';
+import { isRecord, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
+import { integersToBigInt, redactSecrets } from './prepare.js';
+import type { RuleSet } from './rule-set.js';
+import { labelsOf, matchesAnyGlob, matchesLabelSelector } from './selectors.js';
+import type { ClusterContext, Finding, KubeObject, Resource } from './types.js';
+
+export interface EvaluationOptions {
+  phase: Phase;
+  /** Objects context rules may look at (the scanned set, or the cluster). */
+  cluster?: ClusterContext;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  /** Rule ids that matched the object and were evaluated (for pass results in reports). */
+  evaluated: string[];
+  /** auditAnnotations of the evaluated rules: key → value. */
+  auditAnnotations: Record<string, string>;
+}
+
+export function apiGroupOf(object: KubeObject): string {
+  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? '' : apiVersion.slice(0, slash);
+}
+
+export function evaluate(ruleSet: RuleSet, resource: Resource, options: EvaluationOptions): Evaluation {
+  const object = resource.object;
+  prepareObject(object);
+  if (resource.oldObject) prepareObject(resource.oldObject);
+  const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
+  const apiGroup = apiGroupOf(object);
+  const result: Evaluation = { findings: [], evaluated: [], auditAnnotations: {} };
+  const candidates = ruleSet.rulesFor(apiGroup, kind);
+  if (candidates.length === 0) return result;
+
+  const podSpec = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroup, kind)));
+  const namespace = namespaceOf(resource);
+  const base: Activation = {
+    object,
+    oldObject: resource.oldObject ?? null,
+    request: resource.request ?? null,
+    podSpec: podSpec?.view ?? null,
+    images: resource.images ?? {},
+    cluster: clusterView(options.cluster, namespace, kind === 'Namespace' ? nameOf(object) : undefined),
+    namespaceObject: null,
+  };
+  const labels = labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : object);
+  for (const rule of candidates) {
+    if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
+    const outcome = evaluateRule(ruleSet, rule, { ...base, params: rule.params }, object, podSpec);
+    if (outcome === 'skipped') continue;
+    result.evaluated.push(rule.meta.id);
+    result.findings.push(...outcome.findings);
+    Object.assign(result.auditAnnotations, outcome.auditAnnotations);
+  }
+  return result;
+}
+
+function prepareObject(object: KubeObject): void {
+  redactSecrets(object);
+  integersToBigInt(object);
+}
+
+function namespaceOf(resource: Resource): string | undefined {
+  const metadata = resource.object['metadata'];
+  const ns = isRecord(metadata) ? metadata['namespace'] : undefined;
+  return typeof ns === 'string' && ns ? ns : resource.request?.namespace || undefined;
+}
+
+function nameOf(object: KubeObject): string | undefined {
+  const metadata = object['metadata'];
+  const name = isRecord(metadata) ? metadata['name'] : undefined;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function clusterView(cluster: ClusterContext | undefined, namespace: string | undefined, ownNamespace: string | undefined): unknown {
+  if (!cluster) return null;
+  const ns = ownNamespace ?? namespace;
+  return { inNamespace: (ns && cluster.namespaced[ns]) || {}, clusterScoped: cluster.clusterScoped };
+}
+
+function appliesTo(
+  rule: CompiledRule,
+  resource: Resource,
+  phase: Phase,
+  namespace: string | undefined,
+  labels: Record<string, string>,
+): boolean {
+  const match = rule.match;
+  if (!classRunsIn(rule.meta.ruleClass, phase)) return false;
+  if (!match.operations.includes(resource.operation)) return false;
+  if (match.namespaces.length > 0 && (!namespace || !matchesAnyGlob(match.namespaces, namespace))) return false;
+  if (namespace && matchesAnyGlob(match.excludeNamespaces, namespace)) return false;
+  // Unknown namespace labels (a scan of files) match: reporting beats silently skipping.
+  if (resource.namespaceLabels && !matchesLabelSelector(match.namespaceSelector, resource.namespaceLabels)) return false;
+  return matchesLabelSelector(match.objectSelector, labels);
+}
+
+interface RuleOutcome {
+  findings: Finding[];
+  auditAnnotations: Record<string, string>;
+}
+
+function evaluateRule(
+  ruleSet: RuleSet,
+  rule: CompiledRule,
+  activation: Activation,
+  object: KubeObject,
+  podSpec: PodSpecView | undefined,
+): RuleOutcome | 'skipped' {
+  const env = ruleSet.env;
+  env.beginEvaluation(object, podSpec ? new Map([[podSpec.view, podSpec.spec]]) : undefined);
+  const input: FindingInput = { rule, object, podSpec };
+  try {
+    for (const condition of rule.matchConditions) {
+      if (condition.program.run(activation) !== true) return 'skipped';
+    }
+    const variables: Record<string, unknown> = {};
+    activation.variables = variables;
+    for (const variable of rule.variables) variables[variable.name] = variable.program.run(activation);
+    const findings: Finding[] = [];
+    for (const validation of rule.validations) {
+      const verdict = validation.expression.run(activation);
+      if (verdict === true) continue;
+      if (verdict !== false) throw new CelEvaluationError(`${validation.code}: validation returned ${typeof verdict}, not bool`);
+      findings.push(findingFor(input, validation, 'fail', failureDetail(validation, activation), failurePaths(validation, activation)));
+    }
+    return { findings, auditAnnotations: annotate(rule, activation) };
+  } catch (error) {
+    const message = `rule evaluation failed: ${(error as Error).message}`;
+    const first = rule.validations[0] as CompiledValidation;
+    return { findings: [findingFor(input, first, 'error', message, [])], auditAnnotations: {} };
+  }
+}
+
+function failureDetail(validation: CompiledValidation, activation: Activation): string {
+  if (validation.messageExpression) {
+    const message = validation.messageExpression.run(activation);
+    // VAP falls back to the static message when messageExpression yields nothing usable.
+    if (typeof message === 'string' && message.trim() && !/[\n\r]/.test(message)) return message.trim();
+  }
+  return validation.spec.message ?? `failed expression: ${validation.spec.expression.trim()}`;
+}
+
+function failurePaths(validation: CompiledValidation, activation: Activation): string[] {
+  if (!validation.fieldPathExpression) return [];
+  const paths = validation.fieldPathExpression.run(activation);
+  const list = Array.isArray(paths) ? paths : [paths];
+  return list.filter((p): p is string => typeof p === 'string' && p !== '');
+}
+
+function annotate(rule: CompiledRule, activation: Activation): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const annotation of rule.auditAnnotations) {
+    const value = annotation.program.run(activation);
+    if (typeof value === 'string' && value) out[annotation.key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+/**
+ * Compiles a loaded rule once: every expression is parsed, type-checked, limited and instrumented,
+ * and checked against what the rule's class may read. Errors name file, line and field.
+ */
+import { CelCompileError, type CelEnvironment, type Program } from '../cel/environment.js';
+import { CLASS_VARIABLES, classesAllowing, modeAllowedForClass } from './classes.js';
+import type { LoadedRule } from './loader.js';
+import { fieldName, type FileProblem } from './problems.js';
+import type { CompiledRule, CompiledValidation } from './types.js';
+
+export interface RuleCompilation {
+  rule?: CompiledRule;
+  problems: FileProblem[];
+}
+
+const VARIABLE_REFERENCE = /\bvariables\.([A-Za-z_][A-Za-z0-9_]*)/g;
+
+export function compileRule(
+  loaded: LoadedRule,
+  env: CelEnvironment,
+  parameterOverrides: Record<string, unknown> = {},
+): RuleCompilation {
+  const doc = loaded.document;
+  const problems: FileProblem[] = [];
+  const problemAt = (path: (string | number)[], message: string, extraLines = 0): void => {
+    problems.push({ file: doc.source.file, line: loaded.locate(path) + extraLines, field: fieldName(path), message });
+  };
+  const allowed = CLASS_VARIABLES[doc.ruleClass];
+  const defined = new Set<string>();
+
+  const compile = (path: (string | number)[], expression: string): Program | undefined => {
+    let program: Program;
+    try {
+      program = env.compile(expression);
+    } catch (error) {
+      const compileError = error instanceof CelCompileError ? error : new CelCompileError(String(error));
+      problemAt(path, compileError.message, linesBefore(expression, compileError.offset));
+      return undefined;
+    }
+    for (const name of program.freeIdentifiers) {
+      if (!allowed.has(name as never)) {
+        const classes = classesAllowing(name);
+        const hint = classes.length > 0 ? ` (declare class: ${classes.join(' or ')})` : '';
+        problemAt(path, `"${name}" is not available to ${doc.ruleClass} rules${hint}`);
+      }
+    }
+    for (const match of expression.matchAll(VARIABLE_REFERENCE)) {
+      const name = match[1] ?? '';
+      if (!defined.has(name)) problemAt(path, `variables.${name} is not defined before this expression`);
+    }
+    return program;
+  };
+
+  if (doc.mode && !modeAllowedForClass(doc.ruleClass, doc.mode)) {
+    problemAt(['spec', 'mode'], 'context rules cannot be enforced at admission; use audit or dry-run');
+  }
+  const knownParams = new Set(doc.parameters.map((p) => p.name));
+  for (const name of Object.keys(parameterOverrides)) {
+    if (!knownParams.has(name)) problemAt(['spec', 'parameters'], `configuration sets unknown parameter "${name}"`);
+  }
+
+  const matchConditions = doc.matchConditions.map((c, i) => ({
+    name: c.name,
+    program: compile(['spec', 'matchConditions', i, 'expression'], c.expression),
+  }));
+  const variables = doc.variables.map((v, i) => {
+    const program = compile(['spec', 'variables', i, 'expression'], v.expression);
+    defined.add(v.name);
+    return { name: v.name, program };
+  });
+  const validationNames = new Set<string>();
+  const validations = doc.validations.map((v, i): Partial<CompiledValidation> => {
+    const base = ['spec', 'validations', i];
+    if (v.name) {
+      if (validationNames.has(v.name)) problemAt([...base, 'name'], `validation name "${v.name}" is used twice`);
+      validationNames.add(v.name);
+    } else if (doc.validations.length > 1) {
+      problemAt(base, 'name each validation when a rule has several (it becomes the finding code)');
+    }
+    return {
+      spec: v,
+      code: v.name ? `${doc.id}/${v.name}` : doc.id,
+      expression: compile([...base, 'expression'], v.expression),
+      ...optionalProgram('messageExpression', v.messageExpression, () => compile([...base, 'messageExpression'], v.messageExpression ?? '')),
+      ...optionalProgram('fieldPathExpression', v.fieldPathExpression, () =>
+        compile([...base, 'fieldPathExpression'], v.fieldPathExpression ?? ''),
+      ),
+    };
+  });
+  const auditAnnotations = doc.auditAnnotations.map((a, i) => ({
+    key: a.key,
+    program: compile(['spec', 'auditAnnotations', i, 'valueExpression'], a.valueExpression),
+  }));
+  const mutations = doc.mutations.map((m, i) => ({
+    patchType: m.patchType,
+    program: compile(['spec', 'mutations', i, 'expression'], m.expression),
+  }));
+
+  if (problems.length > 0) return { problems };
+  const params: Record<string, unknown> = {};
+  for (const p of doc.parameters) params[p.name] = p.name in parameterOverrides ? parameterOverrides[p.name] : p.default;
+  const { match, parameters: _parameters, matchConditions: _mc, variables: _v, validations: _val, auditAnnotations: _a, mutations: _m, ...meta } = doc;
+  return {
+    problems,
+    rule: {
+      meta,
+      match,
+      params,
+      matchConditions: matchConditions as CompiledRule['matchConditions'],
+      variables: variables as CompiledRule['variables'],
+      validations: validations as CompiledValidation[],
+      auditAnnotations: auditAnnotations as CompiledRule['auditAnnotations'],
+      mutations: mutations as CompiledRule['mutations'],
+      usesPodSpec: false,
+    },
+  };
+}
+
+function optionalProgram<K extends string>(
+  key: K,
+  source: string | undefined,
+  build: () => Program | undefined,
+): Partial<Record<K, Program | undefined>> {
+  if (source === undefined) return {};
+  return { [key]: build() } as Partial<Record<K, Program | undefined>>;
+}
+
+/** A multi-line (block scalar) expression starts on the line after its key. */
+function linesBefore(expression: string, offset: number | undefined): number {
+  if (!expression.includes('\n')) return 0;
+  const upTo = offset === undefined ? 0 : offset;
+  return 1 + (expression.slice(0, upTo).match(/\n/g)?.length ?? 0);
+}
