@@ -8,9 +8,11 @@
  * deny and warn fail the case, excepted skips it, dry-run passes with the detail in system-out.
  */
 import type { DecidedFinding } from '../policy/types.js';
+import { docsUrl } from './links.js';
 import type { InputProblem, ResourceResult, ScanReport } from './types.js';
 import {
   canonicalReport,
+  findingLine,
   namespacedName,
   OUTCOME_LABELS,
   outcomeOf,
@@ -19,6 +21,11 @@ import {
   worstOutcome,
 } from './view.js';
 import { attrs, xmlText } from './xml.js';
+
+/** The `file` attribute links to the source in CI views; stdin (`-`) has none. */
+function fileAttr(file: string | undefined): string | undefined {
+  return file === '-' || file === '' ? undefined : file;
+}
 
 interface Case {
   xml: string;
@@ -35,7 +42,9 @@ function findingText(finding: DecidedFinding): string {
   const lines = [`[${OUTCOME_LABELS[outcomeOf(finding)]}] ${finding.severity}: ${finding.message}`];
   if (finding.result === 'error') lines.push('the rule could not be evaluated (rule error)');
   if (finding.remediation.trim() !== '') lines.push(`fix: ${finding.remediation}`);
+  const line = findingLine(finding);
   for (const path of finding.paths) lines.push(`at: ${path}`);
+  if (line !== undefined) lines.push(`line: ${line}`);
   if (finding.exceptedBy) {
     lines.push(`excepted by ${exceptionLabel(finding.exceptedBy)}: ${finding.exceptedBy.reason}`);
   }
@@ -43,7 +52,8 @@ function findingText(finding: DecidedFinding): string {
     const ref = finding.expiredException;
     lines.push(`expired exception ${exceptionLabel(ref)} (expired ${ref.expiresAt ?? 'unknown'}) no longer applies`);
   }
-  if (finding.docs !== '') lines.push(`docs: ${finding.docs}`);
+  const docs = docsUrl(finding.docs);
+  if (docs !== undefined) lines.push(`docs: ${docs}`);
   return lines.join('\n');
 }
 
@@ -67,8 +77,8 @@ function findingCase(result: ResourceResult, findings: DecidedFinding[]): Case {
   const open = `    <testcase${attrs({
     name: first.code,
     classname: qualifiedName(resource),
-    file: resource.file,
-    line: resource.line,
+    file: fileAttr(resource.file),
+    line: findingLine(first) ?? resource.line,
     time: '0',
   })}>`;
   let inner: string;
@@ -95,7 +105,7 @@ function cleanCase(result: ResourceResult): Case {
   const xml = `    <testcase${attrs({
     name: 'no findings',
     classname: qualifiedName(resource),
-    file: resource.file,
+    file: fileAttr(resource.file),
     line: resource.line,
     time: '0',
   })}/>`;
@@ -104,7 +114,7 @@ function cleanCase(result: ResourceResult): Case {
 
 function problemCase(problem: InputProblem): Case {
   const where = sourceLabel(problem.file, problem.line) ?? problem.file;
-  const xml = `    <testcase${attrs({ name: where, classname: 'palisade.input', file: problem.file, line: problem.line, time: '0' })}>
+  const xml = `    <testcase${attrs({ name: where, classname: 'palisade.input', file: fileAttr(problem.file), line: problem.line, time: '0' })}>
       <error${attrs({ message: problem.message, type: 'InputProblem' })}>${xmlText(
         `${where}: ${problem.message}\nThis document was not scanned.`,
       )}</error>
@@ -141,7 +151,7 @@ export function renderJunit(input: ScanReport): string {
       result.findings.length === 0
         ? [cleanCase(result)]
         : groupByCode(result.findings).map((findings) => findingCase(result, findings));
-    return { name, file: result.resource.file, cases };
+    return { name, file: fileAttr(result.resource.file), cases };
   });
   if (report.problems.length > 0) {
     suites.push({ name: 'input problems', cases: report.problems.map(problemCase) });

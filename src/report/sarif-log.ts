@@ -36,7 +36,7 @@ export interface SarifReportingDescriptor {
   fullDescription: SarifMessage;
   helpUri?: string;
   help: SarifMessage;
-  defaultConfiguration: { level: SarifLevel };
+  defaultConfiguration?: { level: SarifLevel };
   properties: PropertyBag;
 }
 

@@ -17,10 +17,11 @@ import type {
   SarifResult,
 } from './sarif-log.js';
 import type { InputProblem, ResourceRef, ScanReport } from './types.js';
+import { docsUrl, PALISADE_HOME } from './links.js';
+import { escapeMarkdown } from './markdown-text.js';
 import { canonicalReport, compareText, findingLine, outcomeOf, qualifiedName, type Outcome } from './view.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const PALISADE_INFORMATION_URI = 'https://palisade.dev';
 
 /** GitHub code scanning maps these scores onto its critical/high/medium/low bands. */
 const SECURITY_SEVERITY: Record<Severity, string> = {
@@ -81,7 +82,7 @@ function standardTags(finding: DecidedFinding): string[] {
 
 function descriptor(finding: DecidedFinding): SarifReportingDescriptor {
   const remediation = finding.remediation.trim() === '' ? finding.title : finding.remediation;
-  const docs = finding.docs !== '' && URL.canParse(finding.docs) ? finding.docs : undefined;
+  const docs = docsUrl(finding.docs);
   // The finding does not carry the rule's description; title, category and severity are what it has.
   const full = `${finding.title}. Category: ${finding.category}; severity: ${finding.severity}.`;
   return {
@@ -92,9 +93,10 @@ function descriptor(finding: DecidedFinding): SarifReportingDescriptor {
     ...(docs === undefined ? {} : { helpUri: docs }),
     help: {
       text: remediation,
-      markdown: docs === undefined ? remediation : `${remediation}\n\n[Rule documentation](${docs})`,
+      markdown: `${escapeMarkdown(remediation)}${docs === undefined ? '' : `\n\n[Rule documentation](<${docs}>)`}`,
     },
-    defaultConfiguration: { level: LEVEL_BY_MODE[finding.ruleMode] },
+    // A rule without its own mode follows the configured default, which the report does not carry.
+    ...(finding.ruleMode === undefined ? {} : { defaultConfiguration: { level: LEVEL_BY_MODE[finding.ruleMode] } }),
     properties: {
       'security-severity': SECURITY_SEVERITY[finding.severity],
       // A Set: the schema requires unique tags and a category may equal a fixed tag.
@@ -218,7 +220,7 @@ export function toSarif(input: ScanReport): SarifLog {
             name: 'palisade',
             version,
             ...(SEMVER.test(version) ? { semanticVersion: version } : {}),
-            informationUri: PALISADE_INFORMATION_URI,
+            informationUri: PALISADE_HOME,
             rules: [...rules.values()],
           },
         },

@@ -9,6 +9,7 @@ import type { ResourceResult, ScanReport, ScanSummary, StandardScore } from './t
 import {
   canonicalReport,
   count,
+  findingLine,
   namespacedName,
   oneLine,
   OUTCOME_LABELS,
@@ -83,7 +84,11 @@ function findingLines(p: Palette, finding: DecidedFinding, codeWidth: number): s
   const error = finding.result === 'error' ? p.red('rule error: ') : '';
   const lines = [`${INDENT}${severity}  ${label}  ${code}  ${error}${safe(finding.message)}`];
 
-  const at = finding.paths.length > 0 ? `  (at ${finding.paths.map(safe).join(', ')})` : '';
+  const line = findingLine(finding);
+  const at =
+    finding.paths.length > 0
+      ? `  (at ${line === undefined ? '' : `line ${line}: `}${finding.paths.map(safe).join(', ')})`
+      : '';
   if (finding.remediation.trim() !== '' || at !== '') {
     lines.push(`${DETAIL_INDENT}${p.dim('fix:')} ${safe(finding.remediation)}${p.dim(at)}`.trimEnd());
   }

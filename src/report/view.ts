@@ -39,13 +39,10 @@ export function worstOutcome(findings: readonly DecidedFinding[]): Outcome {
   return OUTCOMES[best] ?? 'excepted';
 }
 
-/**
- * A finding may later carry the precise line of its field (the engine does not set one yet);
- * read it defensively so formatters pick it up without a type change here.
- */
+/** The line of the offending field when the engine could pin it, else undefined (use the resource's). */
 export function findingLine(finding: DecidedFinding): number | undefined {
-  const line: unknown = (finding as DecidedFinding & { line?: unknown }).line;
-  return typeof line === 'number' && Number.isInteger(line) && line > 0 ? line : undefined;
+  const { line } = finding;
+  return line !== undefined && Number.isInteger(line) && line > 0 ? line : undefined;
 }
 
 /** `default/web`, or `web` for cluster-scoped objects. */

@@ -1,0 +1,99 @@
+/**
+ * Runs one rule against its pass/ and fail/ fixtures. A fixture file may begin with a
+ * `kind: FixtureContext` document giving what admission or the image verifier would supply
+ * (operation, oldObject, namespace labels, image signature status); it applies to the documents
+ * after it. Context rules see the whole fixture file as the cluster.
+ */
+import { readFile } from 'node:fs/promises';
+import { evaluate } from '../engine/evaluate.js';
+import { isRecord } from '../engine/pod-spec.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import type { ImageStatus, KubeObject, Resource } from '../engine/types.js';
+import type { CompiledRule, Operation } from '../rules/types.js';
+import { addText, type Manifest, type ManifestRead } from '../scan/manifests.js';
+import { clusterContextOf } from '../scan/scan.js';
+
+export type Expectation = 'pass' | 'fail';
+
+export interface FixtureCase {
+  file: string;
+  expectation: Expectation;
+  ok: boolean;
+  /** What happened, for the report line (messages of the findings, or why the case failed). */
+  detail: string;
+}
+
+interface FixtureContext {
+  operation?: Operation;
+  oldObject?: KubeObject;
+  namespaceLabels?: Record<string, string>;
+  images?: Record<string, ImageStatus>;
+}
+
+export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: string, expectation: Expectation): Promise<FixtureCase> {
+  const read: ManifestRead = { manifests: [], problems: [] };
+  addText(read, await readFile(file, 'utf8'), file);
+  const fail = (detail: string): FixtureCase => ({ file, expectation, ok: false, detail });
+  if (read.problems.length > 0) {
+    const p = read.problems[0];
+    return fail(`fixture cannot be read: ${p?.file}:${p?.line ?? 0}: ${p?.message ?? ''}`);
+  }
+  const { documents, context } = splitContext(read.manifests);
+  if (documents.length === 0) return fail('fixture holds no Kubernetes object');
+  const isContextRule = rule.meta.ruleClass === 'context';
+  const cluster = isContextRule ? clusterContextOf(documents.map((d) => d.manifest.object)) : undefined;
+  const phase = rule.meta.ruleClass === 'admission' ? 'admission' : 'scan';
+
+  const messages: string[] = [];
+  let evaluatedCount = 0;
+  let failedCount = 0;
+  for (const { manifest, context: ctx } of documents) {
+    const where = `${String(manifest.object['kind'])} at line ${manifest.line}`;
+    const evaluation = evaluate(ruleSet, resourceOf(manifest, ctx ?? context), { phase, ...(cluster ? { cluster } : {}) });
+    const evaluated = evaluation.evaluated.includes(rule.meta.id);
+    if (!evaluated) {
+      if (!isContextRule) return fail(`${where}: the rule does not apply to it, so the fixture proves nothing`);
+      continue;
+    }
+    evaluatedCount++;
+    const own = evaluation.findings.filter((f) => f.ruleId === rule.meta.id);
+    const error = own.find((f) => f.result === 'error');
+    if (error) return fail(`${where}: ${error.message}`);
+    if (own.length > 0) {
+      failedCount++;
+      messages.push(...own.map((f) => `${f.code}: ${f.message}`));
+    } else if (expectation === 'fail' && !isContextRule) {
+      return fail(`${where}: expected a finding, got none`);
+    }
+  }
+  if (evaluatedCount === 0) return fail('the rule applies to no object in the fixture');
+  if (expectation === 'pass' && failedCount > 0) return fail(`expected no finding, got: ${messages.join('; ')}`);
+  if (expectation === 'fail' && failedCount === 0) return fail('expected a finding, got none');
+  return { file, expectation, ok: true, detail: expectation === 'fail' ? messages.join('; ') : 'no finding' };
+}
+
+function splitContext(manifests: readonly Manifest[]): {
+  documents: { manifest: Manifest; context: FixtureContext | undefined }[];
+  context: FixtureContext | undefined;
+} {
+  let current: FixtureContext | undefined;
+  const documents: { manifest: Manifest; context: FixtureContext | undefined }[] = [];
+  for (const manifest of manifests) {
+    if (manifest.object['kind'] === 'FixtureContext' && String(manifest.object['apiVersion']).startsWith('palisade.dev/')) {
+      current = isRecord(manifest.object['spec']) ? (manifest.object['spec'] as FixtureContext) : {};
+      continue;
+    }
+    documents.push({ manifest, context: current });
+  }
+  return { documents, context: undefined };
+}
+
+function resourceOf(manifest: Manifest, context: FixtureContext | undefined): Resource {
+  return {
+    object: manifest.object,
+    operation: context?.operation ?? 'CREATE',
+    ...(context?.oldObject ? { oldObject: context.oldObject } : {}),
+    ...(context?.namespaceLabels ? { namespaceLabels: context.namespaceLabels } : {}),
+    ...(context?.images ? { images: context.images } : {}),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Options shared by every command that loads rules: `--rules DIR` (repeatable) adds user rule
+ * folders to the built-in ones, `--no-builtin` leaves the built-ins out, `--disable ID|CATEGORY`
+ * switches rules off.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import { loadRuleSet, type RuleSet, type RuleSetOptions } from '../engine/rule-set.js';
+import { BUILTIN_RULES_DIR } from '../paths.js';
+import { FileProblemsError } from '../rules/problems.js';
+import { CliError } from './cli-error.js';
+
+export const RULE_OPTIONS = {
+  rules: { type: 'string', multiple: true },
+  'no-builtin': { type: 'boolean' },
+  disable: { type: 'string', multiple: true },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface RuleOptionValues {
+  rules?: string[];
+  'no-builtin'?: boolean;
+  disable?: string[];
+}
+
+export function ruleDirs(values: RuleOptionValues): string[] {
+  return [...(values['no-builtin'] ? [] : [BUILTIN_RULES_DIR]), ...(values.rules ?? [])];
+}
+
+/** Loads the rule set or fails with every problem listed (exit 2). */
+export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSetOptions = {}): Promise<RuleSet> {
+  const dirs = ruleDirs(values);
+  if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
+  const load = await loadRuleSet(dirs, { ...options, disabled: [...(values.disable ?? []), ...(options.disabled ?? [])] });
+  if (!load.ruleSet) throw new CliError(new FileProblemsError('rules rejected', load.problems).message);
+  return load.ruleSet;
+}

@@ -1,0 +1,137 @@
+/**
+ * `palisade rules list|lint|explain ID`: what rules there are, whether they load, and what one
+ * of them checks and why.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildRuleSet } from '../engine/rule-set.js';
+import { loadRuleDirs } from '../rules/loader.js';
+import { formatProblem } from '../rules/problems.js';
+import type { RuleDocument } from '../rules/types.js';
+import { CliError, EXIT_OK, EXIT_USAGE, type CliIO } from './cli-error.js';
+import { RULE_OPTIONS, ruleDirs, type RuleOptionValues } from './rule-options.js';
+
+export const RULES_USAGE = `Usage: palisade rules <list|lint|explain ID> [options]
+
+  list [--standard ID] [--format table|json]   rules with severity, mode, class and standards
+  lint                                          load and compile the rules; exit 2 on any error
+  explain ID                                    the rule, its rationale, remediation and a failing example
+
+Options (all subcommands):
+  --rules DIR     add a folder of user rules (repeatable)
+  --no-builtin    leave the built-in rules out
+  --disable ID    disable a rule id or category (repeatable)
+`;
+
+export async function rulesCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...RULE_OPTIONS, standard: { type: 'string' }, format: { type: 'string', default: 'table' } },
+  });
+  const [sub, id] = positionals;
+  const documents = await loadDocuments(values);
+  switch (sub) {
+    case 'list':
+      return listRules(documents, values.standard, values.format ?? 'table', io);
+    case 'lint':
+      io.stdout(`${documents.length} rules load and compile\n`);
+      return EXIT_OK;
+    case 'explain':
+      if (!id) throw new CliError('explain needs a rule id');
+      return explainRule(documents, id, io);
+    default:
+      throw new CliError(`unknown subcommand "${sub ?? ''}"\n\n${RULES_USAGE}`);
+  }
+}
+
+/** Loads and compiles (so lint and list agree on what is valid), keeping the documents. */
+async function loadDocuments(values: RuleOptionValues): Promise<RuleDocument[]> {
+  const load = await loadRuleDirs(ruleDirs(values));
+  const disabled = new Set(values.disable ?? []);
+  const kept = load.rules.filter((r) => !disabled.has(r.document.id) && !disabled.has(r.document.category));
+  const built = buildRuleSet(kept);
+  const problems = [...load.problems, ...built.problems];
+  if (problems.length > 0) throw new CliError(`rules rejected:\n${problems.map(formatProblem).join('\n')}`, EXIT_USAGE);
+  return kept.map((r) => r.document);
+}
+
+function listRules(documents: RuleDocument[], standard: string | undefined, format: string, io: CliIO): number {
+  const selected = standard ? documents.filter((d) => standard in d.standards) : documents;
+  if (format === 'json') {
+    const rows = selected.map((d) => ({
+      id: d.id,
+      title: d.title,
+      severity: d.severity,
+      mode: d.mode ?? 'default',
+      class: d.ruleClass,
+      category: d.category,
+      standards: d.standards,
+      version: d.version,
+      since: d.since,
+    }));
+    io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  if (format !== 'table') throw new CliError(`unknown --format "${format}"; use table or json`);
+  const rows = selected.map((d) => [
+    d.id,
+    d.severity,
+    d.mode ?? 'default',
+    d.ruleClass,
+    Object.entries(d.standards)
+      .map(([s, controls]) => `${s}:${controls.join('+')}`)
+      .join(' '),
+  ]);
+  const header = ['RULE', 'SEVERITY', 'MODE', 'CLASS', 'STANDARDS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n${selected.length} rules\n`);
+  return EXIT_OK;
+}
+
+async function explainRule(documents: RuleDocument[], id: string, io: CliIO): Promise<number> {
+  const doc = documents.find((d) => d.id === id);
+  if (!doc) throw new CliError(`no rule "${id}"; see 'palisade rules list'`);
+  const standards = Object.entries(doc.standards).map(([s, c]) => `  ${s}: ${c.join(', ')}`);
+  const kinds = doc.match.resources.flatMap((r) => r.kinds).join(', ');
+  const example = await firstFailingExample(doc);
+  const text = [
+    `${doc.id} — ${doc.title}`,
+    '',
+    `Severity: ${doc.severity}    Default mode: ${doc.mode ?? 'global default'}    Class: ${doc.ruleClass}`,
+    `Applies to: ${kinds} (${doc.match.operations.join(', ')})`,
+    `Version ${doc.version}, since ${doc.since}    Source: ${doc.source.file}`,
+    '',
+    'Why:',
+    indent(doc.description),
+    '',
+    'How to fix:',
+    indent(doc.remediation),
+    ...(standards.length > 0 ? ['', 'Standards:', ...standards] : []),
+    ...(doc.docs ? ['', `Docs: ${doc.docs}`] : []),
+    ...(example ? ['', `Example that fails (${example.name}):`, indent(example.text.trimEnd())] : []),
+  ];
+  io.stdout(`${text.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+async function firstFailingExample(doc: RuleDocument): Promise<{ name: string; text: string } | undefined> {
+  const dir = join(dirname(doc.source.file), 'fail');
+  try {
+    const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+    const name = names.find((n) => n.startsWith('pod')) ?? names[0];
+    return name ? { name: `fail/${name}`, text: await readFile(join(dir, name), 'utf8') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
