@@ -41,12 +41,15 @@ export function compileRule(
       if (!allowed.has(name as never)) {
         const classes = classesAllowing(name);
         const hint = classes.length > 0 ? ` (declare class: ${classes.join(' or ')})` : '';
-        problemAt(path, `"${name}" is not available to ${doc.ruleClass} rules${hint}`);
+        const at = expression.search(new RegExp(`\\b${name}\\b`));
+        problemAt(path, `"${name}" is not available to ${doc.ruleClass} rules${hint}`, linesBefore(expression, at));
       }
     }
     for (const match of expression.matchAll(VARIABLE_REFERENCE)) {
       const name = match[1] ?? '';
-      if (!defined.has(name)) problemAt(path, `variables.${name} is not defined before this expression`);
+      if (!defined.has(name)) {
+        problemAt(path, `variables.${name} is not defined before this expression`, linesBefore(expression, match.index));
+      }
     }
     return program;
   };

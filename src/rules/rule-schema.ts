@@ -9,11 +9,19 @@ export const RULE_ID_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 const expression = { type: 'string', minLength: 1 } as const;
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
-const namedExpression = {
+/** Variables are read as `variables.<name>`, so their names are CEL identifiers. */
+const variable = {
   type: 'object',
   additionalProperties: false,
   required: ['name', 'expression'],
   properties: { name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, expression },
+} as const;
+/** matchConditions names are qualified names, as in ValidatingAdmissionPolicy. */
+const matchCondition = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'expression'],
+  properties: { name: { type: 'string', maxLength: 63, pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$' }, expression },
 } as const;
 
 export const labelSelectorSchema = {
@@ -104,7 +112,8 @@ export const ruleSchema = {
                     type: 'object',
                     additionalProperties: false,
                     required: ['kinds'],
-                    properties: { apiGroups: stringList, kinds: { ...stringList, minItems: 1 } },
+                    // '' is the core API group.
+                    properties: { apiGroups: { type: 'array', items: { type: 'string' } }, kinds: { ...stringList, minItems: 1 } },
                   },
                 ],
               },
@@ -116,8 +125,8 @@ export const ruleSchema = {
             objectSelector: labelSelectorSchema,
           },
         },
-        matchConditions: { type: 'array', items: namedExpression },
-        variables: { type: 'array', items: namedExpression },
+        matchConditions: { type: 'array', items: matchCondition },
+        variables: { type: 'array', items: variable },
         validations: {
           type: 'array',
           minItems: 1,

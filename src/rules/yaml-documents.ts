@@ -34,7 +34,7 @@ function toYamlDocument(doc: Document.Parsed, lineAt: (offset: number) => number
   const start = doc.contents && isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : doc.range[0];
   const line = lineAt(start);
   const errors = doc.errors.map((error) => ({
-    line: error.linePos?.[0].line ?? line,
+    line: lineAt(error.pos[0]),
     message: error.message.split('\n')[0] ?? error.message,
   }));
   let value: unknown;

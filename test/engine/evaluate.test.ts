@@ -1,0 +1,107 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { evaluate } from '../../src/engine/evaluate.js';
+import { loadRuleSet, type RuleSet } from '../../src/engine/rule-set.js';
+import type { KubeObject, Resource } from '../../src/engine/types.js';
+import { BUILTIN_RULES_DIR } from '../../src/paths.js';
+import { readYamlDocuments } from '../../src/rules/yaml-documents.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
+const objects = (name: string): KubeObject[] => readYamlDocuments(readFileSync(fixture(name), 'utf8')).map((d) => d.value as KubeObject);
+
+async function ruleSetOf(dir: string): Promise<RuleSet> {
+  const load = await loadRuleSet([dir]);
+  if (!load.ruleSet) throw new Error(load.problems.map((p) => p.message).join('\n'));
+  return load.ruleSet;
+}
+
+const builtin = await ruleSetOf(BUILTIN_RULES_DIR);
+const testRules = await ruleSetOf(fixture('rules'));
+const scan = (ruleSet: RuleSet, resource: Resource) => evaluate(ruleSet, resource, { phase: 'scan' });
+
+t.test('a pod rule applies to every kind with a pod template, with the exact field path', async (t) => {
+  const all = objects('pod-template-kinds.yaml');
+  t.equal(all.length, 9);
+  for (const object of all) {
+    const expected = (object['metadata'] as { annotations: Record<string, string> }).annotations['test.palisade.dev/expected-path'];
+    const { findings } = scan(builtin, { object, operation: 'CREATE' });
+    const privileged = findings.find((f) => f.ruleId === 'disallow-privileged');
+    t.ok(privileged, `${String(object['kind'])}: privileged container found`);
+    t.same(privileged?.paths, [expected], `${String(object['kind'])}: path`);
+    t.same(privileged?.containers, ['priv'], `${String(object['kind'])}: container named`);
+    t.same(privileged?.images, ['registry.example.com/priv:1.0']);
+  }
+});
+
+t.test('rules are indexed by kind: unrelated kinds evaluate nothing', async (t) => {
+  t.same(builtin.rulesFor('', 'ConfigMap'), []);
+  t.same(builtin.rulesFor('networking.k8s.io', 'Ingress').map((r) => r.meta.id), ['require-ingress-tls']);
+  t.ok(builtin.rulesFor('apps', 'Deployment').length >= 3);
+  t.same(builtin.rulesFor('example.com', 'Deployment'), [], 'the group matters, not just the kind');
+});
+
+const deployment = (namespace: string, labels: Record<string, string>, replicas?: number): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace, labels },
+  spec: { ...(replicas === undefined ? {} : { replicas }), template: { spec: { containers: [] } } },
+});
+
+t.test('namespace globs, exclusions and object selectors', async (t) => {
+  const matched = (object: KubeObject): boolean =>
+    scan(testRules, { object, operation: 'CREATE' }).findings.some((f) => f.ruleId === 'only-team-namespaces');
+  t.ok(matched(deployment('team-a', { tier: 'web' })));
+  t.notOk(matched(deployment('team-legacy', { tier: 'web' })), 'excluded namespace');
+  t.notOk(matched(deployment('other', { tier: 'web' })), 'namespace outside the glob');
+  t.notOk(matched(deployment('team-a', { tier: 'db' })), 'object selector');
+});
+
+t.test('integers are CEL ints, and matchConditions gate the rule', async (t) => {
+  const odd = scan(testRules, { object: deployment('x', {}, 3), operation: 'CREATE' });
+  t.match(odd.findings.find((f) => f.ruleId === 'replicas-even')?.message, 'replicas is 3, twice that is 6');
+  const none = scan(testRules, { object: deployment('x', {}), operation: 'CREATE' });
+  t.notOk(none.evaluated.includes('replicas-even'), 'skipped when the match condition is false');
+  t.notOk(none.findings.some((f) => f.ruleId === 'replicas-even'));
+});
+
+t.test('Secret values and last-applied-configuration never reach a rule', async (t) => {
+  const secret: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"password":"aHVudGVyMg=="}}' } },
+    data: { password: 'aHVudGVyMg==' },
+    stringData: { token: 'hunter2' },
+  };
+  const { findings } = scan(testRules, { object: secret, operation: 'CREATE' });
+  const message = findings.find((f) => f.ruleId === 'print-secret')?.message ?? '';
+  t.match(message, 'data=password:[redacted]', 'the key is visible, the value is not');
+  t.notMatch(message, 'aHVudGVyMg');
+  t.notMatch(message, 'hunter2');
+});
+
+t.test('a run-time error becomes an error finding, never an exception', async (t) => {
+  const service: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: {} };
+  const { findings } = scan(testRules, { object: service, operation: 'CREATE' });
+  const error = findings.find((f) => f.ruleId === 'runtime-error');
+  t.equal(error?.result, 'error');
+  t.match(error?.message, /^rule evaluation failed: /);
+});
+
+t.test('admission rules run only at admission, with the request', async (t) => {
+  const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } };
+  const request = {
+    uid: '1',
+    kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+    resource: { group: '', version: 'v1', resource: 'configmaps' },
+    operation: 'DELETE' as const,
+    userInfo: { username: 'bob' },
+    dryRun: false,
+  };
+  const atAdmission = evaluate(testRules, { object: cm, operation: 'DELETE', request }, { phase: 'admission' });
+  t.match(atAdmission.findings.find((f) => f.ruleId === 'no-delete-by-bob')?.message, 'bob may not delete');
+  const inScan = evaluate(testRules, { object: { ...cm }, operation: 'DELETE', request }, { phase: 'scan' });
+  t.notOk(inScan.evaluated.includes('no-delete-by-bob'));
+  const onCreate = evaluate(testRules, { object: { ...cm }, operation: 'CREATE', request: { ...request, operation: 'CREATE' } }, { phase: 'admission' });
+  t.notOk(onCreate.evaluated.includes('no-delete-by-bob'), 'operations are matched');
+});
