@@ -105,3 +105,47 @@ t.test('admission rules run only at admission, with the request', async (t) => {
   const onCreate = evaluate(testRules, { object: { ...cm }, operation: 'CREATE', request: { ...request, operation: 'CREATE' } }, { phase: 'admission' });
   t.notOk(onCreate.evaluated.includes('no-delete-by-bob'), 'operations are matched');
 });
+
+t.test('more kinds get the podSpec view by configuring where their pod template lives', async (t) => {
+  const load = await loadRuleSet([BUILTIN_RULES_DIR], {
+    podTemplates: [{ apiGroup: 'argoproj.io', kind: 'Rollout', specPath: ['spec', 'template', 'spec'] }],
+  });
+  const rollout: KubeObject = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'canary' },
+    spec: { template: { spec: { containers: [{ name: 'app', image: 'x', securityContext: { privileged: true } }] } } },
+  };
+  t.same(builtin.rulesFor('argoproj.io', 'Rollout'), [], 'unknown without configuration');
+  const { findings } = scan(load.ruleSet!, { object: rollout, operation: 'CREATE' });
+  t.same(findings.find((f) => f.ruleId === 'disallow-privileged')?.paths, ['spec.template.spec.containers[0].securityContext.privileged']);
+});
+
+t.test('the iteration budget stops a pathological rule on a large object', async (t) => {
+  const dir = t.testdir({
+    'nested.yaml': `apiVersion: palisade.dev/v1alpha1
+kind: Rule
+metadata: {name: nested}
+spec:
+  title: Triple-nested comprehension
+  description: Budget test.
+  severity: low
+  category: test
+  class: object
+  remediation: none
+  match: {resources: [{apiGroups: [""], kinds: [ConfigMap]}]}
+  validations:
+    - expression: >-
+        object.data.all(a, object.data.all(b, object.data.all(c, a + b + c != '')))
+`,
+  });
+  const load = await loadRuleSet([dir]);
+  const data: Record<string, string> = {};
+  for (let i = 0; i < 400; i++) data[`k${i}`] = 'v';
+  const started = performance.now();
+  const { findings } = scan(load.ruleSet!, { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data }, operation: 'CREATE' });
+  const elapsed = performance.now() - started;
+  t.equal(findings[0]?.result, 'error');
+  t.match(findings[0]?.message, /evaluation budget of \d+ iterations exceeded/);
+  t.ok(elapsed < 5000, `stopped instead of running 64 million iterations (${elapsed.toFixed(0)} ms)`);
+});

@@ -1,0 +1,76 @@
+/**
+ * `palisade test` on user rule folders that break the conventions: each problem is reported and
+ * the command fails.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+const RULES = fileURLToPath(new URL('../../rules/pod-security/disallow-privileged/', import.meta.url));
+const read = (path: string): string => readFileSync(`${RULES}${path}`, 'utf8');
+
+function palisadeTest(cwd: string, ...dirs: string[]) {
+  const run = spawnSync(process.execPath, [BIN, 'test', ...dirs], { cwd, encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const rule = read('disallow-privileged.yaml');
+
+t.test('a well-formed user rule folder passes', async (t) => {
+  const dir = t.testdir({
+    'my-rules': {
+      'disallow-privileged': {
+        'disallow-privileged.yaml': rule,
+        pass: { 'pod.yaml': read('pass/pod.yaml') },
+        fail: { 'pod.yaml': read('fail/pod.yaml') },
+      },
+    },
+  });
+  const run = palisadeTest(dir, 'my-rules');
+  t.equal(run.code, 0);
+  t.match(run.stdout, /^2 passed, 0 failed$/m);
+});
+
+t.test('convention breaks are each reported', async (t) => {
+  const dir = t.testdir({
+    'my-rules': {
+      'wrong-folder': {
+        'disallow-privileged.yaml': rule,
+        'notes.txt': 'stray',
+        pass: { 'pod.yaml': read('pass/pod.yaml') },
+      },
+      'lost-rule': { fail: { 'pod.yaml': read('fail/pod.yaml') } },
+    },
+  });
+  const run = palisadeTest(dir, 'my-rules');
+  t.equal(run.code, 1);
+  t.match(run.stdout, /folder "wrong-folder", file "disallow-privileged\.yaml" and metadata\.name "disallow-privileged" must all be the rule id/);
+  t.match(run.stdout, /unexpected file "notes\.txt"/);
+  t.match(run.stdout, /no fail\/ fixtures/);
+  t.match(run.stdout, /orphan fixture folder my-rules\/lost-rule\/fail/);
+});
+
+t.test('a fixture on the wrong side fails with what was found', async (t) => {
+  const dir = t.testdir({
+    'disallow-privileged': {
+      'disallow-privileged.yaml': rule,
+      pass: { 'pod.yaml': read('fail/pod.yaml') },
+      fail: { 'pod.yaml': read('pass/pod.yaml'), 'service.yaml': 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\n' },
+    },
+  });
+  const run = palisadeTest(dir, '.');
+  t.equal(run.code, 1);
+  t.match(run.stdout, /FAIL disallow-privileged pass\/pod\.yaml: expected no finding, got: disallow-privileged: privileged/);
+  t.match(run.stdout, /FAIL disallow-privileged fail\/pod\.yaml: Pod at line \d+: expected a finding, got none/);
+  t.match(run.stdout, /FAIL disallow-privileged fail\/service\.yaml: Service at line 1: the rule does not apply to it/);
+  t.match(run.stdout, /^0 passed, 3 failed$/m);
+});
+
+t.test('a broken rule fails the load with file:line (exit 2)', async (t) => {
+  const dir = t.testdir({ 'bad-rule': { 'bad-rule.yaml': rule.replace('severity: critical', 'severity: extreme') } });
+  const run = palisadeTest(dir, '.');
+  t.equal(run.code, 2);
+  t.match(run.stderr, /bad-rule\.yaml:\d+: spec\.severity: must be one of/);
+});
