@@ -30,7 +30,6 @@ const DETAIL_INDENT = ' '.repeat(INDENT.length + SEVERITY_WIDTH + 2 + OUTCOME_WI
  * sequence in an object name must not drive the user's terminal, and bidi controls must not
  * reorder what they read. Both are shown escaped instead.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 function safe(text: string): string {
