@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { evaluate } from '../engine/evaluate.js';
 import { isRecord } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
-import type { ImageStatus, KubeObject, Resource } from '../engine/types.js';
+import type { ImageStatus, KubeObject, RequestView, Resource } from '../engine/types.js';
 import type { CompiledRule, Operation } from '../rules/types.js';
 import { addText, type Manifest, type ManifestRead } from '../scan/manifests.js';
 import { clusterContextOf } from '../scan/scan.js';
@@ -25,6 +25,8 @@ export interface FixtureCase {
 
 interface FixtureContext {
   operation?: Operation;
+  request?: RequestView;
+  namespaceObject?: KubeObject;
   oldObject?: KubeObject;
   namespaceLabels?: Record<string, string>;
   images?: Record<string, ImageStatus>;
@@ -38,7 +40,10 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
     const p = read.problems[0];
     return fail(`fixture cannot be read: ${p?.file}:${p?.line ?? 0}: ${p?.message ?? ''}`);
   }
-  const { documents, context } = splitContext(read.manifests);
+  const { documents, context, unknownFields } = splitContext(read.manifests);
+  if (unknownFields.length > 0) {
+    return fail(`FixtureContext has unknown fields: ${unknownFields.join(', ')} (known: ${CONTEXT_FIELDS.join(', ')})`);
+  }
   if (documents.length === 0) return fail('fixture holds no Kubernetes object');
   const isContextRule = rule.meta.ruleClass === 'context';
   const cluster = isContextRule ? clusterContextOf(documents.map((d) => d.manifest.object)) : undefined;
@@ -72,28 +77,51 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
   return { file, expectation, ok: true, detail: expectation === 'fail' ? messages.join('; ') : 'no finding' };
 }
 
+const CONTEXT_FIELDS = ['operation', 'request', 'oldObject', 'namespaceObject', 'namespaceLabels', 'images'];
+
 function splitContext(manifests: readonly Manifest[]): {
   documents: { manifest: Manifest; context: FixtureContext | undefined }[];
   context: FixtureContext | undefined;
+  unknownFields: string[];
 } {
   let current: FixtureContext | undefined;
+  const unknownFields: string[] = [];
   const documents: { manifest: Manifest; context: FixtureContext | undefined }[] = [];
   for (const manifest of manifests) {
     if (manifest.object['kind'] === 'FixtureContext' && String(manifest.object['apiVersion']).startsWith('palisade.dev/')) {
-      current = isRecord(manifest.object['spec']) ? (manifest.object['spec'] as FixtureContext) : {};
+      const spec = isRecord(manifest.object['spec']) ? manifest.object['spec'] : {};
+      // A typo (operaton: UPDATE) must not silently test something else.
+      unknownFields.push(...Object.keys(spec).filter((k) => !CONTEXT_FIELDS.includes(k)));
+      current = spec as FixtureContext;
       continue;
     }
     documents.push({ manifest, context: current });
   }
-  return { documents, context: undefined };
+  return { documents, context: undefined, unknownFields };
 }
 
 function resourceOf(manifest: Manifest, context: FixtureContext | undefined): Resource {
   return {
     object: manifest.object,
-    operation: context?.operation ?? 'CREATE',
+    operation: context?.operation ?? context?.request?.operation ?? 'CREATE',
+    ...(context?.request ? { request: requestOf(context.request, manifest.object, context.operation) } : {}),
+    ...(context?.namespaceObject ? { namespaceObject: context.namespaceObject } : {}),
     ...(context?.oldObject ? { oldObject: context.oldObject } : {}),
     ...(context?.namespaceLabels ? { namespaceLabels: context.namespaceLabels } : {}),
     ...(context?.images ? { images: context.images } : {}),
+  };
+}
+
+/** Fills the parts of an AdmissionRequest a fixture need not spell out. */
+function requestOf(partial: Partial<RequestView>, object: KubeObject, operation: Operation | undefined): RequestView {
+  const [group, version] = String(object['apiVersion']).includes('/') ? String(object['apiVersion']).split('/') : ['', String(object['apiVersion'])];
+  return {
+    uid: 'fixture',
+    kind: { group: group ?? '', version: version ?? '', kind: String(object['kind']) },
+    resource: { group: group ?? '', version: version ?? '', resource: `${String(object['kind']).toLowerCase()}s` },
+    operation: operation ?? partial.operation ?? 'CREATE',
+    userInfo: {},
+    dryRun: false,
+    ...partial,
   };
 }

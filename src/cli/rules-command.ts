@@ -15,7 +15,7 @@ import { RULE_OPTIONS, ruleDirs, type RuleOptionValues } from './rule-options.js
 export const RULES_USAGE = `Usage: palisade rules <list|lint|explain ID> [options]
 
   list [--standard ID] [--format table|json]   rules with severity, mode, class and standards
-  lint                                          load and compile the rules; exit 2 on any error
+  lint [DIR...]                                 load and compile the rules (and DIRs); exit 2 on any error
   explain ID                                    the rule, its rationale, remediation and a failing example
 
 Options (all subcommands):
@@ -30,19 +30,24 @@ export async function rulesCommand(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
     options: { ...RULE_OPTIONS, standard: { type: 'string' }, format: { type: 'string', default: 'table' } },
   });
-  const [sub, id] = positionals;
-  const documents = await loadDocuments(values);
+  const [sub, id, ...more] = positionals;
+  if (!sub || !['list', 'lint', 'explain'].includes(sub)) {
+    throw new CliError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n\n${RULES_USAGE}`);
+  }
+  // `rules lint DIR...` lints those folders too, like `palisade test DIR...`.
+  const extraDirs = sub === 'lint' ? [id, ...more].filter((d): d is string => d !== undefined) : [];
+  const documents = await loadDocuments({ ...values, rules: [...(values.rules ?? []), ...extraDirs] });
   switch (sub) {
     case 'list':
       return listRules(documents, values.standard, values.format ?? 'table', io);
     case 'lint':
-      io.stdout(`${documents.length} rules load and compile\n`);
+      io.stdout(`${plural(documents.length, 'rule')} load${documents.length === 1 ? 's' : ''} and compile${documents.length === 1 ? 's' : ''}\n`);
       return EXIT_OK;
     case 'explain':
       if (!id) throw new CliError('explain needs a rule id');
       return explainRule(documents, id, io);
     default:
-      throw new CliError(`unknown subcommand "${sub ?? ''}"\n\n${RULES_USAGE}`);
+      throw new CliError(`unknown subcommand "${sub}"\n\n${RULES_USAGE}`);
   }
 }
 
@@ -87,7 +92,7 @@ function listRules(documents: RuleDocument[], standard: string | undefined, form
   const header = ['RULE', 'SEVERITY', 'MODE', 'CLASS', 'STANDARDS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n${selected.length} rules\n`);
+  io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n${plural(selected.length, 'rule')}\n`);
   return EXIT_OK;
 }
 
@@ -134,4 +139,8 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `  ${l}`)
     .join('\n');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -54,7 +54,7 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
     podSpec: podSpec?.view ?? null,
     images: resource.images ?? {},
     cluster: clusterView(options.cluster, namespace, kind === 'Namespace' ? nameOf(object) : undefined),
-    namespaceObject: null,
+    namespaceObject: resource.namespaceObject ?? null,
   };
   const labels = labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : object);
   for (const rule of candidates) {
@@ -123,15 +123,22 @@ function evaluateRule(
   const env = ruleSet.env;
   env.beginEvaluation(object, podSpec ? new Map([[podSpec.view, podSpec.spec]]) : undefined);
   const input: FindingInput = { rule, object, podSpec };
+  // Names the expression being run, so an evaluation error says where in the rule it happened.
+  let at = 'matchConditions';
   try {
     for (const condition of rule.matchConditions) {
+      at = `matchConditions[${condition.name}]`;
       if (condition.program.run(activation) !== true) return 'skipped';
     }
     const variables: Record<string, unknown> = {};
     activation.variables = variables;
-    for (const variable of rule.variables) variables[variable.name] = variable.program.run(activation);
+    for (const variable of rule.variables) {
+      at = `variables.${variable.name}`;
+      variables[variable.name] = variable.program.run(activation);
+    }
     const findings: Finding[] = [];
-    for (const validation of rule.validations) {
+    for (const [index, validation] of rule.validations.entries()) {
+      at = `validations[${index}]`;
       const verdict = validation.expression.run(activation);
       if (verdict === true) continue;
       if (verdict !== false) throw new CelEvaluationError(`${validation.code}: validation returned ${typeof verdict}, not bool`);
@@ -139,7 +146,7 @@ function evaluateRule(
     }
     return { findings, auditAnnotations: annotate(rule, activation) };
   } catch (error) {
-    const message = `rule evaluation failed: ${(error as Error).message}`;
+    const message = `rule evaluation failed in ${at}: ${(error as Error).message}`;
     const first = rule.validations[0] as CompiledValidation;
     return { findings: [findingFor(input, first, 'error', message, [])], auditAnnotations: {} };
   }

@@ -57,6 +57,8 @@ export interface Resource {
   oldObject?: KubeObject | null;
   operation: Operation;
   request?: RequestView;
+  /** The object's Namespace, when known (admission and audit): `namespaceObject` in CEL. */
+  namespaceObject?: KubeObject;
   /** Labels of the object's namespace, when known (admission and audit). */
   namespaceLabels?: Record<string, string>;
   /** The owner chain, nearest first; defaults to the object's ownerReferences. */

@@ -85,7 +85,7 @@ t.test('a run-time error becomes an error finding, never an exception', async (t
   const { findings } = scan(testRules, { object: service, operation: 'CREATE' });
   const error = findings.find((f) => f.ruleId === 'runtime-error');
   t.equal(error?.result, 'error');
-  t.match(error?.message, /^rule evaluation failed: /);
+  t.match(error?.message, /^rule evaluation failed in validations\[0\]: /, "names the failing expression");
 });
 
 t.test('admission rules run only at admission, with the request', async (t) => {
