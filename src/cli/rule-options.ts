@@ -4,6 +4,7 @@
  * switches rules off.
  */
 import type { ParseArgsConfig } from 'node:util';
+import type { PodTemplateLocation } from '../engine/pod-spec.js';
 import { loadRuleSet, type RuleSet, type RuleSetOptions } from '../engine/rule-set.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
 import { FileProblemsError } from '../rules/problems.js';
@@ -13,12 +14,26 @@ export const RULE_OPTIONS = {
   rules: { type: 'string', multiple: true },
   'no-builtin': { type: 'boolean' },
   disable: { type: 'string', multiple: true },
+  'pod-template': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface RuleOptionValues {
   rules?: string[];
   'no-builtin'?: boolean;
   disable?: string[];
+  'pod-template'?: string[];
+}
+
+/**
+ * `--pod-template argoproj.io/Rollout=spec.template.spec` gives another kind the podSpec view,
+ * so every pod rule applies to it.
+ */
+export function podTemplateLocations(values: RuleOptionValues): PodTemplateLocation[] {
+  return (values['pod-template'] ?? []).map((text) => {
+    const match = /^(?:([a-z0-9.-]+)\/)?([A-Z][A-Za-z0-9]*)=([A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)$/.exec(text);
+    if (!match) throw new CliError(`--pod-template "${text}": expected GROUP/Kind=path.to.podspec, e.g. argoproj.io/Rollout=spec.template.spec`);
+    return { apiGroup: match[1] ?? '', kind: match[2] ?? '', specPath: (match[3] ?? '').split('.') };
+  });
 }
 
 export function ruleDirs(values: RuleOptionValues): string[] {
@@ -29,7 +44,11 @@ export function ruleDirs(values: RuleOptionValues): string[] {
 export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSetOptions = {}): Promise<RuleSet> {
   const dirs = ruleDirs(values);
   if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
-  const load = await loadRuleSet(dirs, { ...options, disabled: [...(values.disable ?? []), ...(options.disabled ?? [])] });
+  const load = await loadRuleSet(dirs, {
+    ...options,
+    podTemplates: podTemplateLocations(values),
+    disabled: [...(values.disable ?? []), ...(options.disabled ?? [])],
+  });
   if (!load.ruleSet) throw new CliError(new FileProblemsError('rules rejected', load.problems).message);
   return load.ruleSet;
 }

@@ -25,6 +25,9 @@ Options:
   --rules DIR           add a folder of user rules (repeatable)
   --no-builtin          leave the built-in rules out
   --disable ID          disable a rule id or a whole category (repeatable)
+  --pod-template G/Kind=path
+                        give another kind the podSpec view, e.g.
+                        argoproj.io/Rollout=spec.template.spec (repeatable)
   --exceptions FILE     exceptions (kind: Exception) to honour (repeatable)
   --standard ID         only rules mapped to this standard (e.g. pss-restricted, cis-kubernetes)
   --severity MIN        only rules at or above: ${SEVERITIES.join(', ')}

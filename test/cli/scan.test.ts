@@ -115,3 +115,13 @@ t.test('palisade test runs every built-in rule fixture', async (t) => {
   t.match(run.stdout, /^\d+ passed, 0 failed$/m);
   t.notMatch(run.stdout, /FAIL/);
 });
+
+t.test('--pod-template gives another kind the podSpec view', async (t) => {
+  t.equal(palisade(['scan', 'rollout.yaml']).code, 0, 'an unknown kind is not a workload by default');
+  const run = palisade(['scan', '--pod-template', 'argoproj.io/Rollout=spec.template.spec', 'rollout.yaml']);
+  t.equal(run.code, 1);
+  t.match(run.stdout, /spec\.template\.spec\.containers\[0\]\.securityContext\.privileged/);
+  const bad = palisade(['scan', '--pod-template', 'Rollout', 'rollout.yaml']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /expected GROUP\/Kind=path/);
+});
