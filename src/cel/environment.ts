@@ -6,7 +6,7 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { instrument, TICK_FUNCTION } from './instrument.js';
 import { registerKubernetesLibrary } from './library/index.js';
-import { pathOf } from './path-of.js';
+import { PathIndex } from './path-of.js';
 
 /** Variables visible to rule expressions. Which a rule may use depends on its class (rules/classes.ts). */
 export const CEL_VARIABLES = [
@@ -103,7 +103,8 @@ export class CelEnvironment {
       }
       return true;
     });
-    const locate = (node: unknown): string => pathOf(scope.root, scope.aliases?.get(node) ?? node);
+    const paths = new PathIndex();
+    const locate = (node: unknown): string => paths.pathOf(scope.root, scope.aliases?.get(node) ?? node);
     this.#env.registerFunction('path(dyn): string', locate);
     this.#env.registerFunction('path(dyn, string): string', (node: unknown, field: string) =>
       joinPath(locate(node), field),

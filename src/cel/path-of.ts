@@ -1,33 +1,37 @@
 /**
  * Finds where a value sits inside an object, by identity, and spells the path the way Kubernetes
- * does in field errors: `spec.template.spec.containers[1].securityContext`. Only called when a
- * finding is produced, so the search stays off the hot path of passing objects.
+ * does in field errors: `spec.template.spec.containers[1].securityContext`. The index of an object
+ * is built once, on the first path() call, and reused by every rule evaluated on that object; an
+ * object with no finding never pays for it.
  */
-export function pathOf(root: unknown, target: unknown): string {
-  if (target === null || typeof target !== 'object') return '';
-  const found = search(root, target, 0);
-  return found ?? '';
-}
-
 const MAX_DEPTH = 64;
 
-function search(node: unknown, target: object, depth: number): string | undefined {
-  if (node === target) return '';
-  if (node === null || typeof node !== 'object' || depth > MAX_DEPTH) return undefined;
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) {
-      const rest = search(node[i], target, depth + 1);
-      if (rest !== undefined) return `[${i}]${rest.startsWith('[') || rest === '' ? rest : `.${rest}`}`;
+export class PathIndex {
+  #root: unknown = undefined;
+  #paths: Map<object, string> | undefined;
+
+  pathOf(root: unknown, target: unknown): string {
+    if (target === null || typeof target !== 'object') return '';
+    if (this.#root !== root || !this.#paths) {
+      this.#root = root;
+      this.#paths = new Map();
+      index(root, '', this.#paths, 0);
     }
-    return undefined;
+    return this.#paths.get(target) ?? '';
+  }
+}
+
+function index(node: unknown, path: string, paths: Map<object, string>, depth: number): void {
+  if (node === null || typeof node !== 'object' || depth > MAX_DEPTH) return;
+  if (!paths.has(node)) paths.set(node, path);
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) index(node[i], `${path}[${i}]`, paths, depth + 1);
+    return;
   }
   for (const [key, value] of Object.entries(node)) {
-    const rest = search(value, target, depth + 1);
-    if (rest !== undefined) {
-      const segment = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-      if (rest === '') return segment;
-      return rest.startsWith('[') ? `${segment}${rest}` : `${segment}.${rest}`;
-    }
+    if (value === null || typeof value !== 'object') continue;
+    const segment = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : `[${JSON.stringify(key)}]`;
+    const child = path === '' ? segment : segment.startsWith('[') ? `${path}${segment}` : `${path}.${segment}`;
+    index(value, child, paths, depth + 1);
   }
-  return undefined;
 }
