@@ -9,7 +9,18 @@
  * Errors use cel-go's wording, so messages match what a rule author sees in Kubernetes.
  */
 import { formatFixed, formatScientific, formatShortest } from './go-float.js';
-import { isBytes, isDuration, isList, isMap, isTimestamp, isTypeValue, isUint, mapEntries, toArray } from './runtime-types.js';
+import {
+  isBytes,
+  isDuration,
+  isList,
+  isMap,
+  isTimestamp,
+  isTypeValue,
+  isUint,
+  mapEntries,
+  toArray,
+  type DurationValue,
+} from './runtime-types.js';
 import { celTypeName, compareStrings } from './values.js';
 
 const DEFAULT_PRECISION = 6;
@@ -58,12 +69,16 @@ function parseClause(template: string, start: number): { verb: Verb; precision: 
     i++;
     const digitsStart = i;
     while (i < template.length && /[0-9]/.test(template[i] ?? '')) i++;
-    if (i >= template.length) throw clauseError('error while parsing precision: could not find end of precision specifier');
+    if (i >= template.length) {
+      throw clauseError('error while parsing precision: could not find end of precision specifier');
+    }
     const digits = template.slice(digitsStart, i);
     if (digits === '') throw clauseError('error while parsing precision: missing precision digits');
     precision = Number(digits);
     if (precision > MAX_PRECISION) {
-      throw clauseError(`error while parsing precision: precision ${digits} exceeds maximum allowed precision ${MAX_PRECISION}`);
+      throw clauseError(
+        `error while parsing precision: precision ${digits} exceeds maximum allowed precision ${MAX_PRECISION}`,
+      );
     }
   }
   const name = template[i] ?? '';
@@ -117,7 +132,9 @@ function fixedOrScientific(
   // cel-go converts integers to float64 first, as here.
   const x = int !== undefined ? Number(int) : typeof value === 'number' ? value : undefined;
   if (x === undefined) {
-    throw new FormatError(`${clause} clause can only be used on ints, uints, and doubles, was given ${celTypeName(value)}`);
+    throw new FormatError(
+      `${clause} clause can only be used on ints, uints, and doubles, was given ${celTypeName(value)}`,
+    );
   }
   return nonFinite(x) ?? render(x, precision);
 }
@@ -141,8 +158,22 @@ function hex(value: unknown, upper: boolean): string {
   if (int !== undefined) text = int.toString(16);
   else if (typeof value === 'string') text = Buffer.from(value, 'utf8').toString('hex');
   else if (isBytes(value)) text = Buffer.from(value).toString('hex');
-  else throw new FormatError(`only ints, uints, bytes, and strings can be formatted as hex, was given ${celTypeName(value)}`);
+  else {
+    throw new FormatError(
+      `only ints, uints, bytes, and strings can be formatted as hex, was given ${celTypeName(value)}`,
+    );
+  }
   return upper ? text.toUpperCase() : text;
+}
+
+/** RFC 3339 in UTC with the fraction trimmed, as Go's time.RFC3339Nano prints it. */
+export function formatTimestamp(value: Date): string {
+  return value.toISOString().replace(/\.?0*Z$/, 'Z');
+}
+
+/** Seconds with the shortest fraction, as cel-go prints a duration ("1.5s", "3600s"). */
+export function formatDuration(value: DurationValue): string {
+  return `${formatShortest(Number(value.seconds) + value.nanos / 1e9)}s`;
 }
 
 /** The %s rendering: lists as [a, b], maps as {k: v} sorted by rendered key. */
@@ -159,8 +190,8 @@ export function formatAny(value: unknown): string {
   if (value === null) return 'null';
   if (isUint(value)) return value.valueOf().toString();
   if (isBytes(value)) return Buffer.from(value).toString('utf8');
-  if (isTimestamp(value)) return value.toISOString().replace(/\.?0*Z$/, 'Z');
-  if (isDuration(value)) return `${formatShortest(Number(value.seconds) + value.nanos / 1e9)}s`;
+  if (isTimestamp(value)) return formatTimestamp(value);
+  if (isDuration(value)) return formatDuration(value);
   if (isTypeValue(value)) return value.name;
   if (isList(value)) return `[${toArray(value).map(formatAny).join(', ')}]`;
   if (isMap(value)) {
@@ -169,6 +200,7 @@ export function formatAny(value: unknown): string {
     return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
   }
   throw new FormatError(
-    `string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, and timestamps, was given ${celTypeName(value)}`,
+    'string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, types, durations, ' +
+      `and timestamps, was given ${celTypeName(value)}`,
   );
 }

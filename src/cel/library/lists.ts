@@ -7,7 +7,8 @@
  *   <list<T>>.indexOf(<T>) / .lastIndexOf(<T>) <int>   CEL equality, -1 when absent
  *
  * One overload per element type keeps the type checker strict (`['a'].sum()` does not compile).
- * Lists read from objects are `dyn`, so every handler checks its elements at run time too.
+ * Lists read from objects are `dyn`, so every handler checks its elements at run time too. As in
+ * Kubernetes, min/max/isSorted skip a comparison that fails (NaN, int against string).
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { isDuration, isList, isUint, makeUint, toArray, ZERO_DURATION, type DurationValue } from './runtime-types.js';
@@ -51,17 +52,37 @@ function add(a: unknown, b: unknown): unknown {
   throw mismatch('sum', a, b);
 }
 
+/** Elements must be of an ordered type even when there is nothing to compare them with. */
+function comparable(item: unknown, fn: string): unknown {
+  const type = celTypeName(item);
+  if (!(COMPARABLE as readonly string[]).includes(type)) {
+    throw new Error(`${fn}: no such overload: ${type} values cannot be ordered`);
+  }
+  return item;
+}
+
+/**
+ * Kubernetes' min, max and isSorted ignore a comparison that fails (NaN, or an int against a
+ * string in a dyn list): the pair simply counts as "not out of order".
+ */
+function compareLoosely(a: unknown, b: unknown): -1 | 0 | 1 {
+  try {
+    return celCompare(a, b);
+  } catch {
+    return 0;
+  }
+}
+
 function extreme(list: unknown, fn: 'min' | 'max'): unknown {
   const items = elements(list, fn);
   if (items.length === 0) throw new Error(`${fn} called on empty list`);
   const prefer = fn === 'min' ? 1 : -1;
-  let result = items[0];
+  let result = comparable(items[0], fn);
   for (let i = 1; i < items.length; i++) {
-    const item = items[i];
+    const item = comparable(items[i], fn);
     // Like Kubernetes, the first of equal elements wins ([1, 1.0].max() is the int 1).
-    if (celCompare(result, item) === prefer) result = item;
+    if (compareLoosely(result, item) === prefer) result = item;
   }
-  if (items.length === 1) celCompare(result, result); // a lone NaN or map is still an error
   return result;
 }
 
@@ -75,8 +96,9 @@ export function max(list: unknown): unknown {
 
 export function isSorted(list: unknown): boolean {
   const items = elements(list, 'isSorted');
+  for (const item of items) comparable(item, 'isSorted');
   for (let i = 1; i < items.length; i++) {
-    if (celCompare(items[i - 1], items[i]) === 1) return false;
+    if (compareLoosely(items[i - 1], items[i]) === 1) return false;
   }
   return true;
 }

@@ -95,7 +95,7 @@ export function registerStringFunctions(env: Environment): void {
   env.registerFunction('string.format(list): string', (template: string, args: unknown[]) =>
     formatString(template, args),
   );
-  env.registerType('StringsNamespace', StringsNamespace);
+  env.registerType('StringsNamespace', { ctor: StringsNamespace, fields: {} });
   env.registerConstant('strings', 'StringsNamespace', new StringsNamespace());
   env.registerFunction('StringsNamespace.quote(string): string', (_ns: StringsNamespace, text: string) =>
     quote(text),

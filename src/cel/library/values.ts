@@ -113,7 +113,15 @@ function listsEqual(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 function mapsEqual(a: [unknown, unknown][], b: [unknown, unknown][]): boolean {
   if (a.length !== b.length) return false;
+  // String keys (every key of a map read from an object) are looked up directly, so comparing
+  // two maps stays linear; other keys fall back to CEL equality on each entry.
+  const byString = new Map<string, unknown>();
+  for (const [k, v] of b) if (typeof k === 'string') byString.set(k, v);
   for (const [key, value] of a) {
+    if (typeof key === 'string') {
+      if (!byString.has(key) || !celEquals(value, byString.get(key))) return false;
+      continue;
+    }
     const match = b.find(([otherKey]) => celEquals(key, otherKey));
     if (!match || !celEquals(value, match[1])) return false;
   }
