@@ -15,6 +15,7 @@
 import type { ASTNode } from '@marcbachmann/cel-js';
 
 const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+const NAMESPACES = new Set(['ip', 'strings', 'optional']);
 
 export const TICK_FUNCTION = '__tick';
 export const RE2_MATCHES_FUNCTION = '__re2Matches';
@@ -89,6 +90,10 @@ function emitReceiverCall(
     const [variable, init, body] = args as [ASTNode, ASTNode, ASTNode];
     const inner = new Set(bound).add(String(variable.args));
     return `cel.bind(${String(variable.args)}, ${sub(init)}, ${emit(body, inner, depth, state)})`;
+  }
+  // `ip.isCanonical(…)`, `strings.quote(…)`, `optional.of(…)`: namespaces, not variables.
+  if (receiver.op === 'id' && NAMESPACES.has(receiver.args) && !bound.has(receiver.args)) {
+    return `${receiver.args}.${name}(${args.map(sub).join(', ')})`;
   }
   const iterVar = args[0];
   if (COMPREHENSIONS.has(name) && iterVar?.op === 'id' && (args.length === 2 || args.length === 3)) {
