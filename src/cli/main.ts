@@ -2,6 +2,7 @@
  * The `palisade` command. main() only wires the process to the commands; each command is a
  * function of its arguments and a CliIO, so tests can run them directly as well as through the bin.
  */
+import { MAX_MANIFEST_BYTES } from '../scan/manifests.js';
 import { CliError, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULES_USAGE, rulesCommand } from './rules-command.js';
 import { SCAN_USAGE, scanCommand } from './scan-command.js';
@@ -75,7 +76,12 @@ export function processIO(): CliIO {
     stderr: (text) => process.stderr.write(text),
     readStdin: async () => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of process.stdin) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_MANIFEST_BYTES) throw new Error(`input is over ${MAX_MANIFEST_BYTES} bytes`);
+        chunks.push(chunk as Buffer);
+      }
       return Buffer.concat(chunks).toString('utf8');
     },
     isTTY: Boolean(process.stdout.isTTY),

@@ -55,8 +55,14 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
   for (const { manifest, context: ctx } of documents) {
     const where = `${String(manifest.object['kind'])} at line ${manifest.line}`;
     const evaluation = evaluate(ruleSet, resourceOf(manifest, ctx ?? context), { phase, ...(cluster ? { cluster } : {}) });
-    const evaluated = evaluation.evaluated.includes(rule.meta.id);
-    if (!evaluated) {
+    if (evaluation.excludedByCondition.includes(rule.meta.id)) {
+      // An object a matchCondition exempts is a valid pass case (sandbox pods, system users…).
+      if (expectation === 'fail') return fail(`${where}: a matchCondition excluded it, so it cannot fail`);
+      evaluatedCount++;
+      messages.push(`${where}: excluded by a matchCondition`);
+      continue;
+    }
+    if (!evaluation.evaluated.includes(rule.meta.id)) {
       if (!isContextRule) return fail(`${where}: the rule does not apply to it, so the fixture proves nothing`);
       continue;
     }
@@ -73,8 +79,9 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
   }
   if (evaluatedCount === 0) return fail('the rule applies to no object in the fixture');
   if (expectation === 'pass' && failedCount > 0) return fail(`expected no finding, got: ${messages.join('; ')}`);
+  if (expectation === 'pass') return { file, expectation, ok: true, detail: messages.length > 0 ? messages.join('; ') : 'no finding' };
   if (expectation === 'fail' && failedCount === 0) return fail('expected a finding, got none');
-  return { file, expectation, ok: true, detail: expectation === 'fail' ? messages.join('; ') : 'no finding' };
+  return { file, expectation, ok: true, detail: messages.join('; ') };
 }
 
 const CONTEXT_FIELDS = ['operation', 'request', 'oldObject', 'namespaceObject', 'namespaceLabels', 'images'];

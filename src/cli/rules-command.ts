@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRuleSet } from '../engine/rule-set.js';
 import { loadRuleDirs } from '../rules/loader.js';
-import { formatProblem } from '../rules/problems.js';
+import { FileProblemsError } from '../rules/problems.js';
 import type { RuleDocument } from '../rules/types.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULE_OPTIONS, ruleDirs, type RuleOptionValues } from './rule-options.js';
@@ -58,7 +58,7 @@ async function loadDocuments(values: RuleOptionValues): Promise<RuleDocument[]> 
   const kept = load.rules.filter((r) => !disabled.has(r.document.id) && !disabled.has(r.document.category));
   const built = buildRuleSet(kept);
   const problems = [...load.problems, ...built.problems];
-  if (problems.length > 0) throw new CliError(`rules rejected:\n${problems.map(formatProblem).join('\n')}`, EXIT_USAGE);
+  if (problems.length > 0) throw new CliError(new FileProblemsError('rules rejected', problems).message, EXIT_USAGE);
   return kept.map((r) => r.document);
 }
 
@@ -98,8 +98,14 @@ function listRules(documents: RuleDocument[], standard: string | undefined, form
 
 async function explainRule(documents: RuleDocument[], id: string, io: CliIO): Promise<number> {
   const doc = documents.find((d) => d.id === id);
-  if (!doc) throw new CliError(`no rule "${id}"; see 'palisade rules list'`);
+  if (!doc) throw new CliError(`no rule "${id}"; see 'palisade rules list' (with the same --rules options)`);
   const standards = Object.entries(doc.standards).map(([s, c]) => `  ${s}: ${c.join(', ')}`);
+  const parameters = doc.parameters.map((p) => `  ${p.name} = ${JSON.stringify(p.default)}${p.description ? `  (${p.description})` : ''}`);
+  const scope = [
+    ...(doc.match.namespaces.length > 0 ? [`  only namespaces: ${doc.match.namespaces.join(', ')}`] : []),
+    ...(doc.match.excludeNamespaces.length > 0 ? [`  not in namespaces: ${doc.match.excludeNamespaces.join(', ')}`] : []),
+    ...doc.matchConditions.map((c) => `  matchCondition ${c.name}: ${c.expression.trim()}`),
+  ];
   const kinds = doc.match.resources.flatMap((r) => r.kinds).join(', ');
   const example = await firstFailingExample(doc);
   const text = [
@@ -107,13 +113,15 @@ async function explainRule(documents: RuleDocument[], id: string, io: CliIO): Pr
     '',
     `Severity: ${doc.severity}    Default mode: ${doc.mode ?? 'global default'}    Class: ${doc.ruleClass}`,
     `Applies to: ${kinds} (${doc.match.operations.join(', ')})`,
-    `Version ${doc.version}, since ${doc.since}    Source: ${doc.source.file}`,
+    `Version ${doc.version}${doc.since ? `, since ${doc.since}` : ''}    Source: ${doc.source.file}`,
     '',
     'Why:',
     indent(doc.description),
     '',
     'How to fix:',
     indent(doc.remediation),
+    ...(scope.length > 0 ? ['', 'Only when:', ...scope] : []),
+    ...(parameters.length > 0 ? ['', 'Parameters (defaults):', ...parameters] : []),
     ...(standards.length > 0 ? ['', 'Standards:', ...standards] : []),
     ...(doc.docs ? ['', `Docs: ${doc.docs}`] : []),
     ...(example ? ['', `Example that fails (${example.name}):`, indent(example.text.trimEnd())] : []),

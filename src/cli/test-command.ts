@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { buildRuleSet } from '../engine/rule-set.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
 import { loadRuleDirs, ruleFileNames, type LoadedRule } from '../rules/loader.js';
-import { formatProblem } from '../rules/problems.js';
+import { FileProblemsError } from '../rules/problems.js';
 import { CliError, EXIT_DENIED, EXIT_OK, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { runFixture, type Expectation, type FixtureCase } from './rule-fixtures.js';
 
@@ -32,7 +32,7 @@ export async function testCommand(args: string[], io: CliIO): Promise<number> {
   const built = buildRuleSet(load.rules);
   const problems = [...load.problems, ...built.problems];
   if (problems.length > 0 || !built.ruleSet) {
-    throw new CliError(`rules rejected:\n${problems.map(formatProblem).join('\n')}`, EXIT_USAGE);
+    throw new CliError(new FileProblemsError('rules rejected', problems).message, EXIT_USAGE);
   }
   if (load.rules.length === 0) throw new CliError(`no rules found in ${dirs.join(', ')}`);
   const ruleSet = built.ruleSet;

@@ -25,6 +25,8 @@ export interface Evaluation {
   findings: Finding[];
   /** Rule ids that matched the object and were evaluated (for pass results in reports). */
   evaluated: string[];
+  /** Rule ids whose kind matched but a matchCondition excluded the object (an intended exemption). */
+  excludedByCondition: string[];
   /** auditAnnotations of the evaluated rules: key → value. */
   auditAnnotations: Record<string, string>;
 }
@@ -41,7 +43,7 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   if (resource.oldObject) prepareObject(resource.oldObject);
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
   const apiGroup = apiGroupOf(object);
-  const result: Evaluation = { findings: [], evaluated: [], auditAnnotations: {} };
+  const result: Evaluation = { findings: [], evaluated: [], excludedByCondition: [], auditAnnotations: {} };
   const candidates = ruleSet.rulesFor(apiGroup, kind);
   if (candidates.length === 0) return result;
 
@@ -56,11 +58,17 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
     cluster: clusterView(options.cluster, namespace, kind === 'Namespace' ? nameOf(object) : undefined),
     namespaceObject: resource.namespaceObject ?? null,
   };
+  // path() resolves the podSpec view to the real PodSpec it was built from.
+  const aliases = podSpec ? new Map<unknown, unknown>([[podSpec.view, podSpec.spec]]) : undefined;
   const labels = labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : object);
   for (const rule of candidates) {
     if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
-    const outcome = evaluateRule(ruleSet, rule, { ...base, params: rule.params }, object, podSpec);
-    if (outcome === 'skipped') continue;
+    ruleSet.env.beginEvaluation(object, aliases);
+    const outcome = evaluateRule(rule, { ...base, params: rule.params }, object, podSpec);
+    if (outcome === 'skipped') {
+      result.excludedByCondition.push(rule.meta.id);
+      continue;
+    }
     result.evaluated.push(rule.meta.id);
     result.findings.push(...outcome.findings);
     Object.assign(result.auditAnnotations, outcome.auditAnnotations);
@@ -114,14 +122,11 @@ interface RuleOutcome {
 }
 
 function evaluateRule(
-  ruleSet: RuleSet,
   rule: CompiledRule,
   activation: Activation,
   object: KubeObject,
   podSpec: PodSpecView | undefined,
 ): RuleOutcome | 'skipped' {
-  const env = ruleSet.env;
-  env.beginEvaluation(object, podSpec ? new Map([[podSpec.view, podSpec.spec]]) : undefined);
   const input: FindingInput = { rule, object, podSpec };
   // Names the expression being run, so an evaluation error says where in the rule it happened.
   let at = 'matchConditions';

@@ -22,31 +22,33 @@ export function redactSecrets(object: KubeObject): void {
   if (isRecord(annotations) && LAST_APPLIED in annotations) annotations[LAST_APPLIED] = REDACTED;
 }
 
-/** Converts whole JSON numbers to BigInt throughout the value, in place. */
+/**
+ * Converts whole JSON numbers to BigInt throughout the value, in place. Iterative, with an explicit
+ * stack: JSON.parse accepts nesting far deeper than the JavaScript call stack, and a hostile
+ * request must not be able to crash the process.
+ */
 export function integersToBigInt(value: unknown): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'number') {
-        if (Number.isInteger(item)) value[i] = BigInt(item);
-      } else if (typeof item === 'object' && item !== null) {
-        integersToBigInt(item);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === 'number') {
+          if (Number.isInteger(item)) node[i] = BigInt(item);
+        } else if (typeof item === 'object' && item !== null) {
+          stack.push(item);
+        }
+      }
+    } else if (isRecord(node)) {
+      for (const key in node) {
+        const item = node[key];
+        if (typeof item === 'number') {
+          if (Number.isInteger(item)) node[key] = BigInt(item);
+        } else if (typeof item === 'object' && item !== null) {
+          stack.push(item);
+        }
       }
     }
-    return;
   }
-  if (!isRecord(value)) return;
-  for (const key in value) {
-    const item = value[key];
-    if (typeof item === 'number') {
-      if (Number.isInteger(item)) value[key] = BigInt(item);
-    } else if (typeof item === 'object' && item !== null) {
-      integersToBigInt(item);
-    }
-  }
-}
-
-/** JSON.stringify that writes BigInt as a number, for anything that leaves the engine. */
-export function stringifyWithBigInt(value: unknown, space?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), space);
 }

@@ -190,7 +190,7 @@ function normalise(raw: RawRule, source: { file: string; line: number }): RuleDo
     category: spec.category,
     ruleClass: spec.class,
     version: spec.version ?? 1,
-    since: spec.since ?? '0.0.0',
+    since: spec.since ?? '',
     standards,
     ...(spec.mode ? { mode: spec.mode } : {}),
     ...(spec.onError ? { onError: spec.onError } : {}),

@@ -11,14 +11,16 @@ export interface FileProblem {
 }
 
 export function formatProblem(problem: FileProblem): string {
-  const where = `${problem.file}:${problem.line}`;
+  // Line 0 means the problem is with the file or folder as a whole.
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
   return problem.field ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
 }
 
 export class FileProblemsError extends Error {
   readonly problems: FileProblem[];
   constructor(what: string, problems: FileProblem[]) {
-    super(`${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map(formatProblem).join('\n')}`);
+    const sorted = [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+    super(`${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${sorted.map(formatProblem).join('\n')}`);
     this.name = 'FileProblemsError';
     this.problems = problems;
   }

@@ -105,7 +105,7 @@ export interface RuleMeta {
   ruleClass: RuleClass;
   /** Rule revision; bumped whenever its verdicts can change. */
   version: number;
-  /** Palisade release the rule first shipped in. */
+  /** Palisade release the rule first shipped in; '' for rules that do not say (user rules). */
   since: string;
   /** standard id → control ids. */
   standards: Record<string, string[]>;

@@ -32,7 +32,11 @@ export async function readManifestInputs(inputs: readonly string[], readStdin: (
   const out: ManifestRead = { manifests: [], problems: [] };
   for (const input of inputs) {
     if (input === '-') {
-      addText(out, await readStdin(), '-');
+      try {
+        addText(out, await readStdin(), '-');
+      } catch (error) {
+        out.problems.push({ file: '-', message: `cannot read stdin: ${(error as Error).message}` });
+      }
       continue;
     }
     let files: string[];

@@ -74,3 +74,23 @@ t.test('a broken rule fails the load with file:line (exit 2)', async (t) => {
   t.equal(run.code, 2);
   t.match(run.stderr, /bad-rule\.yaml:\d+: spec\.severity: must be one of/);
 });
+
+t.test('an object a matchCondition exempts is a pass case, and cannot be a fail case', async (t) => {
+  const exempting = rule.replace(
+    '  variables:',
+    "  matchConditions:\n    - name: not-a-sandbox\n      expression: object.metadata.?labels.?sandbox.orValue('') != 'true'\n  variables:",
+  );
+  const sandboxPod = read('fail/pod.yaml').replace('name: privileged', 'name: privileged\n  labels: {sandbox: "true"}');
+  const dir = t.testdir({
+    'disallow-privileged': {
+      'disallow-privileged.yaml': exempting,
+      pass: { 'sandbox.yaml': sandboxPod },
+      fail: { 'pod.yaml': read('fail/pod.yaml'), 'sandbox.yaml': sandboxPod },
+    },
+  });
+  const run = palisadeTest(dir, '.');
+  t.equal(run.code, 1);
+  t.match(run.stdout, /ok   disallow-privileged pass\/sandbox\.yaml: Pod at line \d+: excluded by a matchCondition/);
+  t.match(run.stdout, /FAIL disallow-privileged fail\/sandbox\.yaml: Pod at line \d+: a matchCondition excluded it, so it cannot fail/);
+  t.match(run.stdout, /^2 passed, 1 failed$/m);
+});

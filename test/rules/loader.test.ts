@@ -55,5 +55,5 @@ t.test('duplicate rule ids are refused with both places named', async (t) => {
 
 t.test('a missing rules folder is a problem, not a crash', async (t) => {
   const load = await loadRuleSet(['/nonexistent/rules']);
-  t.match(load.problems[0]?.message, /cannot read rules/);
+  t.match(formatProblem(load.problems[0]!), /^\/nonexistent\/rules: cannot read rules: ENOENT/, 'a folder problem has no line');
 });
