@@ -6,7 +6,7 @@
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { instrument, TICK_FUNCTION } from './instrument.js';
 import { registerKubernetesLibrary } from './library/index.js';
-import { PathIndex } from './path-of.js';
+import { joinPath, pathOf, type PathAnchor } from './path-of.js';
 
 /** Variables visible to rule expressions. Which a rule may use depends on its class (rules/classes.ts). */
 export const CEL_VARIABLES = [
@@ -77,8 +77,8 @@ export interface Program {
  */
 interface EvaluationScope {
   root: unknown;
-  /** Views built over the object (podSpec) → the real node they stand for, for path(). */
-  aliases: ReadonlyMap<unknown, unknown> | undefined;
+  /** Views built over the object (podSpec) and the real nodes they stand for, for path(). */
+  anchors: readonly PathAnchor[];
   iterations: number;
   limit: number;
 }
@@ -86,7 +86,7 @@ interface EvaluationScope {
 export class CelEnvironment {
   readonly limits: Readonly<CelLimits>;
   readonly #env: Environment;
-  readonly #scope: EvaluationScope = { root: undefined, aliases: undefined, iterations: 0, limit: 0 };
+  readonly #scope: EvaluationScope = { root: undefined, anchors: [], iterations: 0, limit: 0 };
 
   constructor(limits: Partial<CelLimits> = {}) {
     this.limits = Object.freeze({ ...DEFAULT_CEL_LIMITS, ...limits });
@@ -103,8 +103,7 @@ export class CelEnvironment {
       }
       return true;
     });
-    const paths = new PathIndex();
-    const locate = (node: unknown): string => paths.pathOf(scope.root, scope.aliases?.get(node) ?? node);
+    const locate = (node: unknown): string => pathOf(scope.root, node, scope.anchors);
     this.#env.registerFunction('path(dyn): string', locate);
     this.#env.registerFunction('path(dyn, string): string', (node: unknown, field: string) =>
       joinPath(locate(node), field),
@@ -113,9 +112,9 @@ export class CelEnvironment {
   }
 
   /** Starts one rule's evaluation on one object: `root` anchors path(), the budget restarts. */
-  beginEvaluation(root: unknown, aliases?: ReadonlyMap<unknown, unknown>, maxIterations = this.limits.maxIterations): void {
+  beginEvaluation(root: unknown, anchors: readonly PathAnchor[] = [], maxIterations = this.limits.maxIterations): void {
     this.#scope.root = root;
-    this.#scope.aliases = aliases;
+    this.#scope.anchors = anchors;
     this.#scope.iterations = 0;
     this.#scope.limit = maxIterations;
   }
@@ -169,11 +168,6 @@ export class CelEnvironment {
   }
 }
 
-function joinPath(base: string, field: string): string {
-  if (!field) return base;
-  if (!base) return field;
-  return field.startsWith('[') ? `${base}${field}` : `${base}.${field}`;
-}
 
 function toCompileError(error: unknown): CelCompileError {
   if (error instanceof CelCompileError) return error;

@@ -49,7 +49,8 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
 
   const podSpec = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroup, kind)));
   const namespace = namespaceOf(resource);
-  const base: Activation = {
+  // One activation per object; evaluateRule sets params and variables for each rule in turn.
+  const activation: Activation = {
     object,
     oldObject: resource.oldObject ?? null,
     request: resource.request ?? null,
@@ -58,13 +59,14 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
     cluster: clusterView(options.cluster, namespace, kind === 'Namespace' ? nameOf(object) : undefined),
     namespaceObject: resource.namespaceObject ?? null,
   };
-  // path() resolves the podSpec view to the real PodSpec it was built from.
-  const aliases = podSpec ? new Map<unknown, unknown>([[podSpec.view, podSpec.spec]]) : undefined;
+  // path() resolves the podSpec view to the real PodSpec it was built from, and looks there first.
+  const anchors = podSpec ? [{ view: podSpec.view, node: podSpec.spec, path: podSpec.specPath }] : [];
   const labels = labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : object);
   for (const rule of candidates) {
     if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
-    ruleSet.env.beginEvaluation(object, aliases);
-    const outcome = evaluateRule(rule, { ...base, params: rule.params }, object, podSpec);
+    ruleSet.env.beginEvaluation(object, anchors);
+    activation.params = rule.params;
+    const outcome = evaluateRule(rule, activation, object, podSpec);
     if (outcome === 'skipped') {
       result.excludedByCondition.push(rule.meta.id);
       continue;
