@@ -15,6 +15,7 @@ export const RULE_OPTIONS = {
   'no-builtin': { type: 'boolean' },
   disable: { type: 'string', multiple: true },
   'pod-template': { type: 'string', multiple: true },
+  'rules-release': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface RuleOptionValues {
@@ -22,6 +23,7 @@ export interface RuleOptionValues {
   'no-builtin'?: boolean;
   disable?: string[];
   'pod-template'?: string[];
+  'rules-release'?: string;
 }
 
 /**
@@ -44,8 +46,11 @@ export function ruleDirs(values: RuleOptionValues): string[] {
 export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSetOptions = {}): Promise<RuleSet> {
   const dirs = ruleDirs(values);
   if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
+  const release = values['rules-release'];
+  if (release !== undefined && !/^\d+\.\d+\.\d+$/.test(release)) throw new CliError(`--rules-release "${release}": expected a release such as 0.2.0`);
   const load = await loadRuleSet(dirs, {
     ...options,
+    ...(release ? { release } : {}),
     podTemplates: podTemplateLocations(values),
     disabled: [...(values.disable ?? []), ...(options.disabled ?? [])],
   });

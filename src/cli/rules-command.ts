@@ -9,7 +9,10 @@ import { buildRuleSet } from '../engine/rule-set.js';
 import { loadRuleDirs } from '../rules/loader.js';
 import { FileProblemsError } from '../rules/problems.js';
 import type { RuleDocument } from '../rules/types.js';
+import { coverageOf } from '../standards/coverage.js';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIO } from './cli-error.js';
+import { renderRulesDoc } from './rules-doc.js';
+import { loadStandardsOrFail } from './standards-option.js';
 import { RULE_OPTIONS, ruleDirs, type RuleOptionValues } from './rule-options.js';
 
 export const RULES_USAGE = `Usage: palisade rules <list|lint|explain ID> [options]
@@ -17,6 +20,7 @@ export const RULES_USAGE = `Usage: palisade rules <list|lint|explain ID> [option
   list [--standard ID] [--format table|json]   rules with severity, mode, class and standards
   lint [DIR...]                                 load and compile the rules (and DIRs); exit 2 on any error
   explain ID                                    the rule, its rationale, remediation and a failing example
+  docs                                          the rules as Markdown (docs/rules.md is generated so)
 
 Options (all subcommands):
   --rules DIR     add a folder of user rules (repeatable)
@@ -31,7 +35,7 @@ export async function rulesCommand(args: string[], io: CliIO): Promise<number> {
     options: { ...RULE_OPTIONS, standard: { type: 'string' }, format: { type: 'string', default: 'table' } },
   });
   const [sub, id, ...more] = positionals;
-  if (!sub || !['list', 'lint', 'explain'].includes(sub)) {
+  if (!sub || !['list', 'lint', 'explain', 'docs'].includes(sub)) {
     throw new CliError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n\n${RULES_USAGE}`);
   }
   // `rules lint DIR...` lints those folders too, like `palisade test DIR...`.
@@ -39,7 +43,11 @@ export async function rulesCommand(args: string[], io: CliIO): Promise<number> {
   const documents = await loadDocuments({ ...values, rules: [...(values.rules ?? []), ...extraDirs] });
   switch (sub) {
     case 'list':
-      return listRules(documents, values.standard, values.format ?? 'table', io);
+      if (values.standard) return listCoverage(documents, values.standard, values.format ?? 'table', io);
+      return listRules(documents, undefined, values.format ?? 'table', io);
+    case 'docs':
+      io.stdout(renderRulesDoc(documents));
+      return EXIT_OK;
     case 'lint':
       io.stdout(`${plural(documents.length, 'rule')} load${documents.length === 1 ? 's' : ''} and compile${documents.length === 1 ? 's' : ''}\n`);
       return EXIT_OK;
@@ -89,11 +97,41 @@ function listRules(documents: RuleDocument[], standard: string | undefined, form
       .map(([s, controls]) => `${s}:${controls.join('+')}`)
       .join(' '),
   ]);
-  const header = ['RULE', 'SEVERITY', 'MODE', 'CLASS', 'STANDARDS'];
+  io.stdout(`${columns(['RULE', 'SEVERITY', 'MODE', 'CLASS', 'STANDARDS'], rows)}\n${plural(selected.length, 'rule')}\n`);
+  return EXIT_OK;
+}
+
+/** `rules list --standard ID`: every control of the catalogue, its coverage and the rules behind it. */
+async function listCoverage(documents: RuleDocument[], standardId: string, format: string, io: CliIO): Promise<number> {
+  const standards = await loadStandardsOrFail();
+  const standard = standards.find((s) => s.id === standardId);
+  if (!standard) throw new CliError(`no standard "${standardId}"; known: ${standards.map((s) => s.id).join(', ')}`);
+  const coverage = coverageOf(standard, documents);
+  if (format === 'json') {
+    const controls = coverage.map((c) => ({ ...c.control, rules: c.rules }));
+    io.stdout(`${JSON.stringify({ standard: standard.id, title: standard.title, version: standard.version, controls }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  if (format !== 'table') throw new CliError(`unknown --format "${format}"; use table or json`);
+  const rows = coverage.map((c) => [
+    c.control.id,
+    c.control.coverage,
+    c.rules.length > 0 ? c.rules.join(', ') : c.control.coverage === 'out-of-scope' ? `(${c.control.reason ?? ''})` : '(no rule loaded)',
+  ]);
+  const count = (what: string): number => coverage.filter((c) => c.control.coverage === what).length;
+  const covered = coverage.filter((c) => c.control.coverage !== 'out-of-scope' && c.rules.length > 0).length;
+  io.stdout(
+    `${standard.title} ${standard.version}\n\n${columns(['CONTROL', 'COVERAGE', 'RULES'], rows)}\n\n` +
+      `${plural(coverage.length, 'control')}: ${count('automated')} automated, ${count('context')} need cluster context, ` +
+      `${count('out-of-scope')} out of scope; ${covered} covered by the loaded rules\n`,
+  );
+  return EXIT_OK;
+}
+
+function columns(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  io.stdout(`${[line(header), ...rows.map(line)].join('\n')}\n${plural(selected.length, 'rule')}\n`);
-  return EXIT_OK;
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 async function explainRule(documents: RuleDocument[], id: string, io: CliIO): Promise<number> {

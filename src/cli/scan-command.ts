@@ -14,6 +14,7 @@ import { readManifestInputs } from '../scan/manifests.js';
 import { scanManifests } from '../scan/scan.js';
 import { CliError, EXIT_DENIED, EXIT_OK, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { loadRulesOrFail, RULE_OPTIONS } from './rule-options.js';
+import { loadStandardsOrFail } from './standards-option.js';
 import { packageVersion } from './version.js';
 
 export const SCAN_USAGE = `Usage: palisade scan [options] [PATH...|-]
@@ -25,6 +26,8 @@ Options:
   --rules DIR           add a folder of user rules (repeatable)
   --no-builtin          leave the built-in rules out
   --disable ID          disable a rule id or a whole category (repeatable)
+  --rules-release VER   pin the rule set to a Palisade release: rules added after it run in
+                        dry-run, so an upgrade never starts denying without consent
   --pod-template G/Kind=path
                         give another kind the podSpec view, e.g.
                         argoproj.io/Rollout=spec.template.spec (repeatable)
@@ -74,7 +77,8 @@ export async function scanCommand(args: string[], io: CliIO): Promise<number> {
   if (values.enforce) enforceAll(config, ruleSet.rules.map((r) => r.meta.id));
 
   const read = await readManifestInputs(positionals, io.readStdin);
-  const report = scanManifests({ ...read, ruleSet, config, now: io.now(), version: packageVersion() });
+  const standards = await loadStandardsOrFail();
+  const report = scanManifests({ ...read, ruleSet, config, now: io.now(), version: packageVersion(), standards });
   const color = values['no-color'] ? false : (values.color ?? (io.isTTY && !values.output && !io.env['NO_COLOR']));
   const text = renderReport(report, format, { color });
   if (values.output) await writeFile(values.output, text.endsWith('\n') ? text : `${text}\n`);

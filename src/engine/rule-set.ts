@@ -25,6 +25,12 @@ export interface RuleSetOptions extends RuleSelection {
   /** Rule id → parameter values that replace the defaults. */
   parameters?: Readonly<Record<string, Record<string, unknown>>>;
   limits?: Partial<CelLimits>;
+  /**
+   * The Palisade release the user pinned the rule set to: rules that first shipped after it start in
+   * dry-run (unless the configuration sets their mode), so an upgrade never starts denying without
+   * consent.
+   */
+  release?: string;
 }
 
 export interface RuleSet {
@@ -54,7 +60,9 @@ export function buildRuleSet(loaded: readonly LoadedRule[], options: RuleSetOpti
   for (const rule of loaded.filter((r) => isSelected(r.document, options))) {
     const compiled = compileRule(rule, env, options.parameters?.[rule.document.id]);
     problems.push(...compiled.problems);
-    if (compiled.rule) rules.push(compiled.rule);
+    if (!compiled.rule) continue;
+    if (options.release && isNewerRelease(compiled.rule.meta.since, options.release)) compiled.rule.meta.mode = 'dry-run';
+    rules.push(compiled.rule);
   }
   if (problems.length > 0) return { problems };
   const podTemplates = new Map<string, PodTemplateLocation>();
@@ -135,4 +143,16 @@ function expandWorkloads(
       ? [...podTemplates.values()].map((t) => ({ apiGroups: [t.apiGroup], kinds: [t.kind] }))
       : [selector],
   );
+}
+
+/** `0.3.0` is newer than `0.2.1`; a rule that does not say when it shipped is never "new". */
+export function isNewerRelease(since: string, release: string): boolean {
+  const parse = (v: string): number[] => v.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  if (!since) return false;
+  const [a, b] = [parse(since), parse(release)];
+  for (let i = 0; i < 3; i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff > 0;
+  }
+  return false;
 }

@@ -10,6 +10,8 @@ import { decide } from '../policy/decide.js';
 import { subjectOf } from '../policy/subject.js';
 import type { DecidedFinding, PolicyConfig } from '../policy/types.js';
 import type { InputProblem, ResourceRef, ResourceResult, ScanReport, ScanSummary } from '../report/types.js';
+import { scoreStandards } from '../standards/score.js';
+import type { Standard } from '../standards/types.js';
 import type { Manifest } from './manifests.js';
 
 export interface ScanInput {
@@ -19,6 +21,8 @@ export interface ScanInput {
   config: PolicyConfig;
   now: Date;
   version: string;
+  /** Catalogues to score the scan against (none: no scores). */
+  standards?: readonly Standard[];
 }
 
 export function scanManifests(input: ScanInput): ScanReport {
@@ -40,7 +44,7 @@ export function scanManifests(input: ScanInput): ScanReport {
     results,
     problems: [...input.problems],
     summary: summarise(results),
-    standards: [],
+    standards: scoreStandards(input.standards ?? [], input.ruleSet.rules.map((r) => r.meta), results),
   };
 }
 

@@ -125,3 +125,15 @@ t.test('--pod-template gives another kind the podSpec view', async (t) => {
   t.equal(bad.code, 2);
   t.match(bad.stderr, /expected GROUP\/Kind=path/);
 });
+
+t.test('--rules-release: rules added after the pinned release run in dry-run', async (t) => {
+  const list = JSON.parse(palisade(['rules', 'list', '--format', 'json']).stdout) as { id: string; since: string }[];
+  const old = new Set(list.filter((r) => r.since === '0.1.0').map((r) => r.id));
+  const pinned = JSON.parse(palisade(['scan', '--rules-release', '0.1.0', '--format', 'json', 'mixed.yaml']).stdout) as {
+    results: { findings: { ruleId: string; mode: string }[] }[];
+  };
+  const findings = pinned.results.flatMap((r) => r.findings);
+  t.ok(findings.some((f) => old.has(f.ruleId) && f.mode === 'enforce'), 'rules of the pinned release keep their mode');
+  for (const f of findings.filter((f) => !old.has(f.ruleId))) t.equal(f.mode, 'dry-run', `${f.ruleId} is newer: dry-run`);
+  t.equal(palisade(['scan', '--rules-release', 'latest', 'clean.json']).code, 2);
+});
