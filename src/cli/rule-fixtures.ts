@@ -24,6 +24,8 @@ export interface FixtureCase {
 }
 
 interface FixtureContext {
+  /** Parameter values for the rule under test, to cover non-default settings. */
+  params?: Record<string, unknown>;
   operation?: Operation;
   request?: RequestView;
   namespaceObject?: KubeObject;
@@ -54,7 +56,14 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
   let failedCount = 0;
   for (const { manifest, context: ctx } of documents) {
     const where = `${String(manifest.object['kind'])} at line ${manifest.line}`;
-    const evaluation = evaluate(ruleSet, resourceOf(manifest, ctx ?? context), { phase, ...(cluster ? { cluster } : {}) });
+    const params = (ctx ?? context)?.params;
+    const unknownParams = Object.keys(params ?? {}).filter((k) => !(k in rule.params));
+    if (unknownParams.length > 0) return fail(`FixtureContext sets unknown parameters: ${unknownParams.join(', ')}`);
+    const evaluation = evaluate(ruleSet, resourceOf(manifest, ctx ?? context), {
+      phase,
+      ...(cluster ? { cluster } : {}),
+      ...(params ? { parameters: { [rule.meta.id]: params } } : {}),
+    });
     if (evaluation.excludedByCondition.includes(rule.meta.id)) {
       // An object a matchCondition exempts is a valid pass case (sandbox pods, system users…).
       if (expectation === 'fail') return fail(`${where}: a matchCondition excluded it, so it cannot fail`);
@@ -84,7 +93,7 @@ export async function runFixture(ruleSet: RuleSet, rule: CompiledRule, file: str
   return { file, expectation, ok: true, detail: messages.join('; ') };
 }
 
-const CONTEXT_FIELDS = ['operation', 'request', 'oldObject', 'namespaceObject', 'namespaceLabels', 'images'];
+const CONTEXT_FIELDS = ['params', 'operation', 'request', 'oldObject', 'namespaceObject', 'namespaceLabels', 'images'];
 
 function splitContext(manifests: readonly Manifest[]): {
   documents: { manifest: Manifest; context: FixtureContext | undefined }[];

@@ -19,6 +19,8 @@ export interface EvaluationOptions {
   phase: Phase;
   /** Objects context rules may look at (the scanned set, or the cluster). */
   cluster?: ClusterContext;
+  /** Rule id → parameter values for this evaluation only, over the compiled ones (fixtures). */
+  parameters?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 export interface Evaluation {
@@ -65,7 +67,8 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   for (const rule of candidates) {
     if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
     ruleSet.env.beginEvaluation(object, anchors);
-    activation.params = rule.params;
+    const override = options.parameters?.[rule.meta.id];
+    activation.params = override ? { ...rule.params, ...override } : rule.params;
     const outcome = evaluateRule(rule, activation, object, podSpec);
     if (outcome === 'skipped') {
       result.excludedByCondition.push(rule.meta.id);

@@ -94,3 +94,36 @@ t.test('an object a matchCondition exempts is a pass case, and cannot be a fail 
   t.match(run.stdout, /FAIL disallow-privileged fail\/sandbox\.yaml: Pod at line \d+: a matchCondition excluded it, so it cannot fail/);
   t.match(run.stdout, /^2 passed, 1 failed$/m);
 });
+
+t.test('FixtureContext params test non-default parameter values', async (t) => {
+  const maxReplicas = `apiVersion: palisade.dev/v1alpha1
+kind: Rule
+metadata: {name: max-replicas}
+spec:
+  title: Replicas stay under a limit
+  description: Parameter test.
+  severity: low
+  category: test
+  class: object
+  remediation: Lower spec.replicas.
+  parameters:
+    - {name: max, description: Most replicas allowed, default: 3}
+  match: {resources: [{apiGroups: [apps], kinds: [Deployment]}]}
+  validations:
+    - expression: object.spec.replicas <= params.max
+      messageExpression: "'replicas ' + string(object.spec.replicas) + ' > ' + string(params.max)"
+`;
+  const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2}\n';
+  const withParams = (params: string): string => `apiVersion: palisade.dev/v1alpha1\nkind: FixtureContext\nspec:\n  params: ${params}\n---\n${deployment}`;
+  const dir = t.testdir({
+    'max-replicas': {
+      'max-replicas.yaml': maxReplicas,
+      pass: { 'default.yaml': deployment },
+      fail: { 'tight.yaml': withParams('{max: 1}'), 'typo.yaml': withParams('{maximum: 1}') },
+    },
+  });
+  const run = palisadeTest(dir, '.');
+  t.match(run.stdout, /ok   max-replicas fail\/tight\.yaml: max-replicas: replicas 2 > 1/);
+  t.match(run.stdout, /FAIL max-replicas fail\/typo\.yaml: FixtureContext sets unknown parameters: maximum/);
+  t.match(run.stdout, /ok   max-replicas pass\/default\.yaml/);
+});
