@@ -34,11 +34,12 @@ t.test('a pod rule applies to every kind with a pod template, with the exact fie
   }
 });
 
-t.test('rules are indexed by kind: unrelated kinds evaluate nothing', async (t) => {
-  t.same(builtin.rulesFor('', 'ConfigMap'), []);
-  t.same(builtin.rulesFor('networking.k8s.io', 'Ingress').map((r) => r.meta.id), ['require-ingress-tls']);
-  t.ok(builtin.rulesFor('apps', 'Deployment').length >= 3);
-  t.same(builtin.rulesFor('example.com', 'Deployment'), [], 'the group matters, not just the kind');
+t.test('rules are indexed by group and kind: unrelated kinds evaluate nothing', async (t) => {
+  t.same(testRules.rulesFor('', 'Pod'), []);
+  t.same(testRules.rulesFor('apps', 'Deployment').map((r) => r.meta.id), ['only-team-namespaces', 'replicas-even']);
+  t.same(testRules.rulesFor('example.com', 'Deployment'), [], 'the group matters, not just the kind');
+  t.same(testRules.rulesFor('', 'ConfigMap').map((r) => r.meta.id), ['print-secret', 'no-delete-by-bob']);
+  t.same(builtin.rulesFor('networking.k8s.io', 'Ingress').filter((r) => r.meta.id === 'disallow-privileged'), []);
 });
 
 const deployment = (namespace: string, labels: Record<string, string>, replicas?: number): KubeObject => ({
@@ -116,7 +117,8 @@ t.test('more kinds get the podSpec view by configuring where their pod template 
     metadata: { name: 'canary' },
     spec: { template: { spec: { containers: [{ name: 'app', image: 'x', securityContext: { privileged: true } }] } } },
   };
-  t.same(builtin.rulesFor('argoproj.io', 'Rollout'), [], 'unknown without configuration');
+  const plain = scan(builtin, { object: structuredClone(rollout), operation: 'CREATE' });
+  t.notOk(plain.findings.some((f) => f.ruleId === 'disallow-privileged'), 'not a workload without configuration');
   const { findings } = scan(load.ruleSet!, { object: rollout, operation: 'CREATE' });
   t.same(findings.find((f) => f.ruleId === 'disallow-privileged')?.paths, ['spec.template.spec.containers[0].securityContext.privileged']);
 });
