@@ -23,7 +23,7 @@ export function redactSecrets(object: KubeObject): void {
 }
 
 /**
- * Converts whole JSON numbers to BigInt throughout the value, in place. Iterative, with an explicit
+ * Converts whole JSON numbers to BigInt throughout the value, and drops null-valued fields, in place. Iterative, with an explicit
  * stack: JSON.parse accepts nesting far deeper than the JavaScript call stack, and a hostile
  * request must not be able to crash the process.
  */
@@ -43,7 +43,11 @@ export function integersToBigInt(value: unknown): void {
     } else if (isRecord(node)) {
       for (const key in node) {
         const item = node[key];
-        if (typeof item === 'number') {
+        // `field: null` means the field is absent, as the API server reads it; rules then need
+        // no null guards around `.?field.orValue(default)`.
+        if (item === null) {
+          delete node[key];
+        } else if (typeof item === 'number') {
           if (Number.isInteger(item)) node[key] = BigInt(item);
         } else if (typeof item === 'object' && item !== null) {
           stack.push(item);

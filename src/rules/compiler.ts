@@ -13,6 +13,9 @@ export interface RuleCompilation {
   problems: FileProblem[];
 }
 
+/** `type(x) == list`: type names are identifiers in CEL, not variables a class must allow. */
+const CEL_TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn', 'timestamp', 'duration']);
+
 const VARIABLE_REFERENCE = /\bvariables\.([A-Za-z_][A-Za-z0-9_]*)/g;
 
 export function compileRule(
@@ -38,6 +41,7 @@ export function compileRule(
       return undefined;
     }
     for (const name of program.freeIdentifiers) {
+      if (CEL_TYPE_NAMES.has(name)) continue;
       if (!allowed.has(name as never)) {
         const classes = classesAllowing(name);
         const hint = classes.length > 0 ? ` (declare class: ${classes.join(' or ')})` : '';
