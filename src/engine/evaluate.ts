@@ -69,7 +69,7 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
     ruleSet.env.beginEvaluation(object, anchors);
     const override = options.parameters?.[rule.meta.id];
     activation.params = override ? { ...rule.params, ...override } : rule.params;
-    const outcome = evaluateRule(rule, activation, object, podSpec);
+    const outcome = evaluateRule(rule, activation, object, podSpec, override !== undefined);
     if (outcome === 'skipped') {
       result.excludedByCondition.push(rule.meta.id);
       continue;
@@ -131,6 +131,7 @@ function evaluateRule(
   activation: Activation,
   object: KubeObject,
   podSpec: PodSpecView | undefined,
+  paramsOverridden: boolean,
 ): RuleOutcome | 'skipped' {
   const input: FindingInput = { rule, object, podSpec };
   // Names the expression being run, so an evaluation error says where in the rule it happened.
@@ -144,7 +145,8 @@ function evaluateRule(
     activation.variables = variables;
     for (const variable of rule.variables) {
       at = `variables.${variable.name}`;
-      variables[variable.name] = variable.program.run(activation);
+      // Constants were computed with the rule's own parameters; an override recomputes them.
+      variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
     }
     const findings: Finding[] = [];
     for (const [index, validation] of rule.validations.entries()) {

@@ -23,35 +23,69 @@ export function redactSecrets(object: KubeObject): void {
 }
 
 /**
- * Converts whole JSON numbers to BigInt throughout the value, and drops null-valued fields, in place. Iterative, with an explicit
- * stack: JSON.parse accepts nesting far deeper than the JavaScript call stack, and a hostile
- * request must not be able to crash the process.
+ * Converts whole JSON numbers to BigInt throughout the value, and drops null-valued fields, in place.
+ * `field: null` means the field is absent, as the API server reads it, so rules need no null guards
+ * around `.?field.orValue(default)`.
+ *
+ * Recursive for speed on real objects; below MAX_RECURSION levels it continues with an explicit
+ * stack, because JSON.parse accepts nesting far deeper than the call stack and a hostile request
+ * must not crash the process.
  */
 export function integersToBigInt(value: unknown): void {
+  convert(value, 0);
+}
+
+const MAX_RECURSION = 200;
+
+function convert(node: unknown, depth: number): void {
+  if (depth > MAX_RECURSION) {
+    convertIteratively(node);
+    return;
+  }
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (typeof item === 'number') {
+        if (Number.isInteger(item)) node[i] = BigInt(item);
+      } else if (typeof item === 'object' && item !== null) {
+        convert(item, depth + 1);
+      }
+    }
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = record[key];
+    if (typeof item === 'number') {
+      if (Number.isInteger(item)) record[key] = BigInt(item);
+    } else if (item === null) {
+      delete record[key];
+    } else if (typeof item === 'object') {
+      convert(item, depth + 1);
+    }
+  }
+}
+
+function convertIteratively(value: unknown): void {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const node = stack.pop();
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const item: unknown = node[i];
-        if (typeof item === 'number') {
-          if (Number.isInteger(item)) node[i] = BigInt(item);
-        } else if (typeof item === 'object' && item !== null) {
-          stack.push(item);
-        }
-      }
-    } else if (isRecord(node)) {
-      for (const key in node) {
-        const item = node[key];
-        // `field: null` means the field is absent, as the API server reads it; rules then need
-        // no null guards around `.?field.orValue(default)`.
-        if (item === null) {
-          delete node[key];
-        } else if (typeof item === 'number') {
-          if (Number.isInteger(item)) node[key] = BigInt(item);
-        } else if (typeof item === 'object' && item !== null) {
-          stack.push(item);
-        }
+    if (typeof node !== 'object' || node === null) continue;
+    const record = node as Record<string, unknown>;
+    const keys = Array.isArray(node) ? undefined : Object.keys(record);
+    const count = Array.isArray(node) ? node.length : (keys as string[]).length;
+    for (let i = 0; i < count; i++) {
+      const key = keys ? (keys[i] as string) : i;
+      const item = (record as Record<string | number, unknown>)[key];
+      if (typeof item === 'number') {
+        if (Number.isInteger(item)) (record as Record<string | number, unknown>)[key] = BigInt(item);
+      } else if (item === null) {
+        if (keys) delete record[key as string];
+      } else if (typeof item === 'object') {
+        stack.push(item);
       }
     }
   }

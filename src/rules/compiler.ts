@@ -6,7 +6,7 @@ import { CelCompileError, type CelEnvironment, type Program } from '../cel/envir
 import { CLASS_VARIABLES, classesAllowing, modeAllowedForClass } from './classes.js';
 import type { LoadedRule } from './loader.js';
 import { fieldName, type FileProblem } from './problems.js';
-import type { CompiledRule, CompiledValidation } from './types.js';
+import type { CompiledRule, CompiledValidation, CompiledVariable } from './types.js';
 
 export interface RuleCompilation {
   rule?: CompiledRule;
@@ -106,6 +106,7 @@ export function compileRule(
   if (problems.length > 0) return { problems };
   const params: Record<string, unknown> = {};
   for (const p of doc.parameters) params[p.name] = p.name in parameterOverrides ? parameterOverrides[p.name] : p.default;
+  foldConstants(variables as CompiledVariable[], params, env);
   const { match, parameters: _parameters, matchConditions: _mc, variables: _v, validations: _val, auditAnnotations: _a, mutations: _m, ...meta } = doc;
   return {
     problems,
@@ -137,4 +138,27 @@ function linesBefore(expression: string, offset: number | undefined): number {
   if (!expression.includes('\n')) return 0;
   const upTo = offset === undefined ? 0 : offset;
   return 1 + (expression.slice(0, upTo).match(/\n/g)?.length ?? 0);
+}
+
+/**
+ * Computes, once, the variables that depend on nothing but parameters. One that fails here stays
+ * dynamic, so it fails per object with the usual error finding rather than at load.
+ */
+function foldConstants(variables: CompiledVariable[], params: Record<string, unknown>, env: CelEnvironment): void {
+  const constants: Record<string, unknown> = {};
+  for (const variable of variables) {
+    const reads = [...variable.program.freeIdentifiers];
+    const referenced = [...variable.program.expression.matchAll(VARIABLE_REFERENCE)].map((m) => m[1] ?? '');
+    const onlyConstants = reads.every((id) => id === 'params' || id === 'variables' || CEL_TYPE_NAMES.has(id))
+      && referenced.every((name) => name in constants);
+    if (!onlyConstants) continue;
+    try {
+      env.beginEvaluation({});
+      const value = variable.program.run({ params, variables: { ...constants } });
+      constants[variable.name] = value;
+      variable.constant = { value };
+    } catch {
+      // Left dynamic on purpose (see above).
+    }
+  }
 }

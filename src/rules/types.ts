@@ -138,12 +138,22 @@ export interface CompiledValidation {
   fieldPathExpression?: Program;
 }
 
+export interface CompiledVariable {
+  name: string;
+  program: Program;
+  /**
+   * Set when the variable reads only `params` (and other constant variables): computed once when
+   * the rule is compiled — joined patterns, allow-lists — instead of on every object.
+   */
+  constant?: { value: unknown };
+}
+
 export interface CompiledRule {
   meta: RuleMeta;
   match: RuleMatch;
   params: Record<string, unknown>;
   matchConditions: { name: string; program: Program }[];
-  variables: { name: string; program: Program }[];
+  variables: CompiledVariable[];
   validations: CompiledValidation[];
   auditAnnotations: { key: string; program: Program }[];
   mutations: { patchType: 'JSONPatch'; program: Program }[];
