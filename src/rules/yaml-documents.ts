@@ -2,7 +2,7 @@
  * Reads multi-document YAML (JSON is YAML too) and keeps enough of the source to point a user at
  * the exact file and line of a document, or of a field inside it.
  */
-import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 
 export interface YamlDocument {
   /** The decoded value; undefined when the document failed to parse. */
@@ -22,7 +22,9 @@ const MAX_ALIAS_COUNT = 100;
 
 export function readYamlDocuments(text: string): YamlDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The parser's own duplicate-key check compares every key with every other (quadratic: 20,000 keys
+  // took seconds); duplicateKeyErrors does the same job with a Set.
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const list = Array.isArray(docs) ? docs : [docs];
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   return list
@@ -37,6 +39,7 @@ function toYamlDocument(doc: Document.Parsed, lineAt: (offset: number) => number
     line: lineAt(error.pos[0]),
     message: error.message.split('\n')[0] ?? error.message,
   }));
+  errors.push(...duplicateKeyErrors(doc, lineAt));
   let value: unknown;
   if (errors.length === 0) {
     try {
@@ -70,4 +73,24 @@ export function splitFieldPath(path: string): (string | number)[] {
     else if (match[3] !== undefined) parts.push(JSON.parse(`"${match[3]}"`) as string);
   }
   return parts;
+}
+
+/** Keys that appear twice in one mapping: an error, as in the API server's strict decoding. */
+function duplicateKeyErrors(doc: Document.Parsed, lineAt: (offset: number) => number): { line: number; message: string }[] {
+  const errors: { line: number; message: string }[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          const at = isNode(pair.key) && pair.key.range ? pair.key.range[0] : 0;
+          errors.push({ line: lineAt(at), message: `Map keys must be unique: "${String(key)}" appears twice` });
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return errors;
 }

@@ -137,3 +137,9 @@ t.test('--rules-release: rules added after the pinned release run in dry-run', a
   for (const f of findings.filter((f) => !old.has(f.ruleId))) t.equal(f.mode, 'dry-run', `${f.ruleId} is newer: dry-run`);
   t.equal(palisade(['scan', '--rules-release', 'latest', 'clean.json']).code, 2);
 });
+
+t.test('a key repeated in one mapping is an input error at its line', async (t) => {
+  const run = palisade(['scan', 'duplicate-key.yaml']);
+  t.equal(run.code, 2);
+  t.match(run.stdout, /duplicate-key\.yaml:7\s+invalid YAML: Map keys must be unique: "mode" appears twice/);
+});
