@@ -143,19 +143,29 @@ function evaluateRule(
     }
     const variables: Record<string, unknown> = {};
     activation.variables = variables;
-    for (const variable of rule.variables) {
-      at = `variables.${variable.name}`;
-      // Constants were computed with the rule's own parameters; an override recomputes them.
-      variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
-    }
+    // Deferred variables (read only by messages, field paths and annotations) wait until needed.
+    let deferredDone = false;
+    const computeVariables = (deferred: boolean): void => {
+      for (const variable of rule.variables) {
+        if ((variable.deferred ?? false) !== deferred) continue;
+        at = `variables.${variable.name}`;
+        // Constants were computed with the rule's own parameters; an override recomputes them.
+        variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
+      }
+    };
+    computeVariables(false);
     const findings: Finding[] = [];
-    for (const [index, validation] of rule.validations.entries()) {
+    for (let index = 0; index < rule.validations.length; index++) {
+      const validation = rule.validations[index] as CompiledValidation;
       at = `validations[${index}]`;
       const verdict = validation.expression.run(activation);
       if (verdict === true) continue;
       if (verdict !== false) throw new CelEvaluationError(`${validation.code}: validation returned ${typeof verdict}, not bool`);
+      if (!deferredDone) computeVariables((deferredDone = true));
+      at = `validations[${index}]`;
       findings.push(findingFor(input, validation, 'fail', failureDetail(validation, activation), failurePaths(validation, activation)));
     }
+    if (rule.auditAnnotations.length > 0 && !deferredDone) computeVariables((deferredDone = true));
     return { findings, auditAnnotations: annotate(rule, activation) };
   } catch (error) {
     const message = `rule evaluation failed in ${at}: ${(error as Error).message}`;

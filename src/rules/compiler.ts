@@ -107,6 +107,10 @@ export function compileRule(
   const params: Record<string, unknown> = {};
   for (const p of doc.parameters) params[p.name] = p.name in parameterOverrides ? parameterOverrides[p.name] : p.default;
   foldConstants(variables as CompiledVariable[], params, env);
+  markDeferred(variables as CompiledVariable[], [
+    ...(matchConditions as CompiledRule['matchConditions']).map((c) => c.program),
+    ...(validations as CompiledValidation[]).map((v) => v.expression),
+  ]);
   const { match, parameters: _parameters, matchConditions: _mc, variables: _v, validations: _val, auditAnnotations: _a, mutations: _m, ...meta } = doc;
   return {
     problems,
@@ -161,4 +165,29 @@ function foldConstants(variables: CompiledVariable[], params: Record<string, unk
       // Left dynamic on purpose (see above).
     }
   }
+}
+
+/**
+ * Marks the variables that no verdict depends on: those neither the matchConditions nor the
+ * validation expressions read, directly or through other variables. An expression that reads
+ * `variables` other than as `variables.name` (an index, or the map itself) could read any of
+ * them, so then none is deferred.
+ */
+function markDeferred(variables: CompiledVariable[], verdicts: Program[]): void {
+  const byName = new Map(variables.map((v) => [v.name, v]));
+  const needed = new Set<string>();
+  const pending: Program[] = [...verdicts];
+  for (let program = pending.pop(); program; program = pending.pop()) {
+    if (!program.freeIdentifiers.has('variables')) continue;
+    const expression = program.expression;
+    const names = [...expression.matchAll(VARIABLE_REFERENCE)].map((m) => m[1] ?? '');
+    if ((expression.match(/\bvariables\b/g)?.length ?? 0) !== names.length) return;
+    for (const name of names) {
+      const variable = byName.get(name);
+      if (!variable || needed.has(name)) continue;
+      needed.add(name);
+      pending.push(variable.program);
+    }
+  }
+  for (const variable of variables) if (!needed.has(variable.name)) variable.deferred = true;
 }

@@ -146,6 +146,12 @@ export interface CompiledVariable {
    * the rule is compiled — joined patterns, allow-lists — instead of on every object.
    */
   constant?: { value: unknown };
+  /**
+   * Set when no matchCondition or validation expression reads the variable, even through another
+   * variable: only messages, field paths or audit annotations do. It is then computed only when a
+   * validation fails or an annotation is written (VAP computes variables lazily too).
+   */
+  deferred?: boolean;
 }
 
 export interface CompiledRule {
