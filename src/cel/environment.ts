@@ -4,6 +4,7 @@
  * process (structural limits at compile time, an iteration budget at run time).
  */
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import { BAIL, compileFastPath, type FastPathHooks, type FastProgram } from './fast-path.js';
 import { instrument, TICK_FUNCTION } from './instrument.js';
 import { registerKubernetesLibrary } from './library/index.js';
 import { joinPath, pathOf, type PathAnchor } from './path-of.js';
@@ -69,6 +70,13 @@ export interface Program {
   readonly freeIdentifiers: ReadonlySet<string>;
   /** Evaluates within the current evaluation scope (see CelEnvironment.beginEvaluation). */
   run(activation: Activation): unknown;
+  /**
+   * The closure compiled by the fast path (fast-path.ts), when the expression is in its subset.
+   * Exposed for the differential test; run() is what callers use.
+   */
+  readonly fast: FastProgram | undefined;
+  /** Runs on cel-js alone, bypassing the fast path (for the differential test). */
+  runInterpreted(activation: Activation): unknown;
 }
 
 /**
@@ -88,7 +96,12 @@ export class CelEnvironment {
   readonly #env: Environment;
   readonly #scope: EvaluationScope = { root: undefined, anchors: [], iterations: 0, limit: 0 };
 
-  constructor(limits: Partial<CelLimits> = {}) {
+  readonly #tick: () => void;
+  readonly #fastPath: boolean;
+  readonly #hooks: FastPathHooks;
+
+  constructor(limits: Partial<CelLimits> = {}, options: { fastPath?: boolean } = {}) {
+    this.#fastPath = options.fastPath ?? true;
     this.limits = Object.freeze({ ...DEFAULT_CEL_LIMITS, ...limits });
     this.#env = new Environment({
       enableOptionalTypes: true,
@@ -97,17 +110,21 @@ export class CelEnvironment {
     });
     for (const name of CEL_VARIABLES) this.#env.registerVariable(name, 'dyn');
     const scope = this.#scope;
-    this.#env.registerFunction(`${TICK_FUNCTION}(): bool`, () => {
+    this.#tick = () => {
       if (++scope.iterations > scope.limit) {
         throw new CelEvaluationError(`evaluation budget of ${scope.limit} iterations exceeded`, true);
       }
+    };
+    const tick = this.#tick;
+    this.#env.registerFunction(`${TICK_FUNCTION}(): bool`, () => {
+      tick();
       return true;
     });
     const locate = (node: unknown): string => pathOf(scope.root, node, scope.anchors);
+    const locateField = (node: unknown, field: string): string => joinPath(locate(node), field);
     this.#env.registerFunction('path(dyn): string', locate);
-    this.#env.registerFunction('path(dyn, string): string', (node: unknown, field: string) =>
-      joinPath(locate(node), field),
-    );
+    this.#env.registerFunction('path(dyn, string): string', locateField);
+    this.#hooks = { path: locate, pathField: locateField };
     registerKubernetesLibrary(this.#env);
   }
 
@@ -148,21 +165,45 @@ export class CelEnvironment {
       throw new CelCompileError(`internal error instrumenting expression: ${(error as Error).message}`);
     }
     const scope = this.#scope;
+    const interpreted = (activation: Activation): unknown => {
+      let value: unknown;
+      try {
+        value = compiled(activation);
+      } catch (error) {
+        throw toEvaluationError(error);
+      }
+      // `a || b` absorbs an error in one branch, so the budget is checked after every run too.
+      if (scope.iterations > scope.limit) {
+        throw new CelEvaluationError(`evaluation budget of ${scope.limit} iterations exceeded`, true);
+      }
+      return value;
+    };
+    const fast = this.#fastPath ? compileFastPath(ast, this.#tick, this.#hooks) : undefined;
+    if (!fast) return { expression, freeIdentifiers: instrumented.freeIdentifiers, fast, run: interpreted, runInterpreted: interpreted };
+    let runs = 0;
+    let bails = 0;
+    let closure: FastProgram | undefined = fast;
     return {
       expression,
       freeIdentifiers: instrumented.freeIdentifiers,
+      fast,
+      runInterpreted: interpreted,
       run(activation: Activation): unknown {
-        let value: unknown;
-        try {
-          value = compiled(activation);
-        } catch (error) {
-          throw toEvaluationError(error);
+        if (closure) {
+          const before = scope.iterations;
+          try {
+            return closure(activation);
+          } catch (error) {
+            if (error instanceof CelEvaluationError) throw error; // the iteration budget
+            // Outside the subset at run time, or an error: cel-js decides, with its own message.
+            scope.iterations = before;
+            // An expression whose values keep leaving the subset stops trying the fast path.
+            if (error === BAIL && ++bails >= 16 && bails * 4 > runs) closure = undefined;
+          } finally {
+            runs++;
+          }
         }
-        // `a || b` absorbs an error in one branch, so the budget is checked after every run too.
-        if (scope.iterations > scope.limit) {
-          throw new CelEvaluationError(`evaluation budget of ${scope.limit} iterations exceeded`, true);
-        }
-        return value;
+        return interpreted(activation);
       },
     };
   }
