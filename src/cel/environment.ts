@@ -124,6 +124,13 @@ export class CelEnvironment {
     const locateField = (node: unknown, field: string): string => joinPath(locate(node), field);
     this.#env.registerFunction('path(dyn): string', locate);
     this.#env.registerFunction('path(dyn, string): string', locateField);
+    // jsonPointer(node): where node sits as a JSON Pointer (RFC 6901), for the paths of mutations.
+    this.#env.registerFunction('jsonPointer(dyn): string', (node: unknown): string => {
+      if (node === scope.root) return '';
+      const pointer = fieldPathToPointer(locate(node));
+      if (pointer === '') throw new CelEvaluationError('jsonPointer() needs a map or list inside the object (a scalar has no identity to find)');
+      return pointer;
+    });
     this.#hooks = { path: locate, pathField: locateField };
     registerKubernetesLibrary(this.#env);
   }
@@ -209,6 +216,22 @@ export class CelEnvironment {
   }
 }
 
+/**
+ * A field path as path() spells it (`spec.containers[1]`, `metadata.annotations["a/b"]`) as a JSON
+ * Pointer (`/spec/containers/1`, `/metadata/annotations/a~1b`).
+ */
+function fieldPathToPointer(path: string): string {
+  let pointer = '';
+  const token = /\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/y;
+  while (token.lastIndex < path.length) {
+    const at = token.lastIndex;
+    const match = token.exec(path);
+    if (!match) throw new CelEvaluationError(`jsonPointer(): cannot read field path ${JSON.stringify(path)} at ${at}`);
+    const segment = match[1] ?? match[2] ?? (JSON.parse(match[3] ?? '""') as string);
+    pointer += `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  }
+  return pointer;
+}
 
 function toCompileError(error: unknown): CelCompileError {
   if (error instanceof CelCompileError) return error;

@@ -3,15 +3,21 @@
  * function of its arguments and a CliIO, so tests can run them directly as well as through the bin.
  */
 import { MAX_MANIFEST_BYTES } from '../scan/manifests.js';
+import { CERTS_USAGE, certsCommand } from './certs-command.js';
 import { CliError, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULES_USAGE, rulesCommand } from './rules-command.js';
 import { SCAN_USAGE, scanCommand } from './scan-command.js';
+import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { TEST_USAGE, testCommand } from './test-command.js';
+import { WEBHOOK_CONFIG_USAGE, webhookConfigCommand } from './webhook-config-command.js';
 import { packageVersion } from './version.js';
 
 const USAGE = `Usage: palisade <command> [options]
 
 Commands:
+  serve                 run the admission webhook over HTTPS; see palisade serve --help
+  certs generate        make a CA and a serving certificate for the webhook
+  webhook-config        render the webhook configurations for the loaded rules
   scan [PATH...|-]      scan manifests with the rules (CI); see palisade scan --help
   test [DIR...]         run every rule's pass/ and fail/ fixtures
   rules list            list rules with severity, mode and standards
@@ -28,6 +34,9 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  serve: { run: serveCommand, usage: SERVE_USAGE },
+  certs: { run: certsCommand, usage: CERTS_USAGE },
+  'webhook-config': { run: webhookConfigCommand, usage: WEBHOOK_CONFIG_USAGE },
   scan: { run: scanCommand, usage: SCAN_USAGE },
   test: { run: testCommand, usage: TEST_USAGE },
   rules: { run: rulesCommand, usage: RULES_USAGE },

@@ -6,6 +6,7 @@
  * and converts whole numbers to BigInt in place, once per object.
  */
 import { CelEvaluationError, type Activation } from '../cel/environment.js';
+import type { PathAnchor } from '../cel/path-of.js';
 import { classRunsIn, type Phase } from '../rules/classes.js';
 import type { CompiledRule, CompiledValidation } from '../rules/types.js';
 import { findingFor, type FindingInput } from './finding.js';
@@ -52,18 +53,9 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   const podSpec = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroup, kind)));
   const namespace = namespaceOf(resource);
   // One activation per object; evaluateRule sets params and variables for each rule in turn.
-  const activation: Activation = {
-    object,
-    oldObject: resource.oldObject ?? null,
-    request: resource.request ?? null,
-    podSpec: podSpec?.view ?? null,
-    images: resource.images ?? {},
-    cluster: clusterView(options.cluster, namespace, kind === 'Namespace' ? nameOf(object) : undefined),
-    namespaceObject: resource.namespaceObject ?? null,
-  };
-  // path() resolves the podSpec view to the real PodSpec it was built from, and looks there first.
-  const anchors = podSpec ? [{ view: podSpec.view, node: podSpec.spec, path: podSpec.specPath }] : [];
-  const labels = labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : object);
+  const activation = activationFor(resource, object, podSpec, options.cluster);
+  const anchors = anchorsOf(podSpec);
+  const labels = matchLabelsOf(resource);
   for (const rule of candidates) {
     if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
     ruleSet.env.beginEvaluation(object, anchors);
@@ -81,12 +73,45 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   return result;
 }
 
-function prepareObject(object: KubeObject): void {
+/** Redacts Secret values and converts whole numbers to BigInt, in place (see prepare.ts). */
+export function prepareObject(object: KubeObject): void {
   redactSecrets(object);
   integersToBigInt(object);
 }
 
-function namespaceOf(resource: Resource): string | undefined {
+/**
+ * The activation of every rule on `object` (the resource's object, or a patched copy of it), without
+ * the per-rule `params` and `variables`.
+ */
+export function activationFor(
+  resource: Resource,
+  object: KubeObject,
+  podSpec: PodSpecView | undefined,
+  cluster: ClusterContext | undefined,
+): Activation {
+  const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
+  return {
+    object,
+    oldObject: resource.oldObject ?? null,
+    request: resource.request ?? null,
+    podSpec: podSpec?.view ?? null,
+    images: resource.images ?? {},
+    cluster: clusterView(cluster, namespaceOf(resource), kind === 'Namespace' ? nameOf(object) : undefined),
+    namespaceObject: resource.namespaceObject ?? null,
+  };
+}
+
+/** path() and jsonPointer() resolve the podSpec view to the real PodSpec it was built from, and look there first. */
+export function anchorsOf(podSpec: PodSpecView | undefined): PathAnchor[] {
+  return podSpec ? [{ view: podSpec.view, node: podSpec.spec, path: podSpec.specPath }] : [];
+}
+
+/** The labels objectSelector matches: the object's, or the old object's on DELETE. */
+export function matchLabelsOf(resource: Resource): Record<string, string> {
+  return labelsOf(resource.operation === 'DELETE' && resource.oldObject ? resource.oldObject : resource.object);
+}
+
+export function namespaceOf(resource: Resource): string | undefined {
   const metadata = resource.object['metadata'];
   const ns = isRecord(metadata) ? metadata['namespace'] : undefined;
   return typeof ns === 'string' && ns ? ns : resource.request?.namespace || undefined;
@@ -104,7 +129,8 @@ function clusterView(cluster: ClusterContext | undefined, namespace: string | un
   return { inNamespace: (ns && cluster.namespaced[ns]) || {}, clusterScoped: cluster.clusterScoped };
 }
 
-function appliesTo(
+/** Whether the rule's class, operations, namespaces and selectors take in the resource (matchConditions aside). */
+export function appliesTo(
   rule: CompiledRule,
   resource: Resource,
   phase: Phase,
@@ -134,43 +160,64 @@ function evaluateRule(
   paramsOverridden: boolean,
 ): RuleOutcome | 'skipped' {
   const input: FindingInput = { rule, object, podSpec };
-  // Names the expression being run, so an evaluation error says where in the rule it happened.
-  let at = 'matchConditions';
+  const step: RuleStep = { at: 'matchConditions' };
   try {
-    for (const condition of rule.matchConditions) {
-      at = `matchConditions[${condition.name}]`;
-      if (condition.program.run(activation) !== true) return 'skipped';
-    }
-    const variables: Record<string, unknown> = {};
-    activation.variables = variables;
+    if (!passesMatchConditions(rule, activation, step)) return 'skipped';
+    activation.variables = {};
     // Deferred variables (read only by messages, field paths and annotations) wait until needed.
     let deferredDone = false;
-    const computeVariables = (deferred: boolean): void => {
-      for (const variable of rule.variables) {
-        if ((variable.deferred ?? false) !== deferred) continue;
-        at = `variables.${variable.name}`;
-        // Constants were computed with the rule's own parameters; an override recomputes them.
-        variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
-      }
-    };
-    computeVariables(false);
+    computeVariables(rule, activation, false, paramsOverridden, step);
     const findings: Finding[] = [];
     for (let index = 0; index < rule.validations.length; index++) {
       const validation = rule.validations[index] as CompiledValidation;
-      at = `validations[${index}]`;
+      step.at = `validations[${index}]`;
       const verdict = validation.expression.run(activation);
       if (verdict === true) continue;
       if (verdict !== false) throw new CelEvaluationError(`${validation.code}: validation returned ${typeof verdict}, not bool`);
-      if (!deferredDone) computeVariables((deferredDone = true));
-      at = `validations[${index}]`;
+      if (!deferredDone) computeVariables(rule, activation, (deferredDone = true), paramsOverridden, step);
+      step.at = `validations[${index}]`;
       findings.push(findingFor(input, validation, 'fail', failureDetail(validation, activation), failurePaths(validation, activation)));
     }
-    if (rule.auditAnnotations.length > 0 && !deferredDone) computeVariables((deferredDone = true));
+    if (rule.auditAnnotations.length > 0 && !deferredDone) computeVariables(rule, activation, (deferredDone = true), paramsOverridden, step);
     return { findings, auditAnnotations: annotate(rule, activation) };
   } catch (error) {
-    const message = `rule evaluation failed in ${at}: ${(error as Error).message}`;
+    const message = `rule evaluation failed in ${step.at}: ${(error as Error).message}`;
     const first = rule.validations[0] as CompiledValidation;
     return { findings: [findingFor(input, first, 'error', message, [])], auditAnnotations: {} };
+  }
+}
+
+/** Names the expression being run, so an evaluation error says where in the rule it happened. */
+export interface RuleStep {
+  at: string;
+}
+
+/** Runs the rule's matchConditions; false as soon as one excludes the object. Throws on a CEL error. */
+export function passesMatchConditions(rule: CompiledRule, activation: Activation, step: RuleStep): boolean {
+  for (const condition of rule.matchConditions) {
+    step.at = `matchConditions[${condition.name}]`;
+    if (condition.program.run(activation) !== true) return false;
+  }
+  return true;
+}
+
+/**
+ * Computes the rule's variables into activation.variables, in order: those verdicts read
+ * (deferred false) or the deferred ones (true). Throws on a CEL error.
+ */
+export function computeVariables(
+  rule: CompiledRule,
+  activation: Activation,
+  deferred: boolean,
+  paramsOverridden: boolean,
+  step: RuleStep,
+): void {
+  const variables = activation.variables as Record<string, unknown>;
+  for (const variable of rule.variables) {
+    if ((variable.deferred ?? false) !== deferred) continue;
+    step.at = `variables.${variable.name}`;
+    // Constants were computed with the rule's own parameters; an override recomputes them.
+    variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
   }
 }
 

@@ -6,7 +6,7 @@ import { labelSelectorSchema } from '../rules/rule-schema.js';
 import type { FileProblem } from '../rules/problems.js';
 import { compileSchema, schemaProblems } from '../rules/schema-validator.js';
 import { readYamlDocuments } from '../rules/yaml-documents.js';
-import type { LabelSelector } from '../rules/types.js';
+import type { LabelSelector, SourceRef } from '../rules/types.js';
 import type { PolicyException } from './types.js';
 
 const names = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
@@ -59,7 +59,8 @@ export const exceptionSchema = {
 
 const validateException = compileSchema(exceptionSchema);
 
-interface RawException {
+/** An exception that passed the schema (metadata + spec), before it becomes a PolicyException. */
+export interface RawException {
   metadata: { name: string; namespace?: string };
   spec: {
     rules: string[];
@@ -92,30 +93,41 @@ export function parseExceptions(text: string, file: string): { exceptions: Polic
       continue;
     }
     const raw = doc.value as RawException;
-    const expiresAt = new Date(raw.spec.expiresAt);
-    if (Number.isNaN(expiresAt.getTime())) {
+    const expiresAt = parseExpiresAt(raw.spec.expiresAt);
+    if (!expiresAt) {
       problems.push({ file, line: doc.lineOf(['spec', 'expiresAt']), field: 'spec.expiresAt', message: 'is not a valid date' });
       continue;
     }
-    const match = raw.spec.match;
-    exceptions.push({
-      name: raw.metadata.name,
-      ...(raw.metadata.namespace ? { namespace: raw.metadata.namespace } : {}),
-      rules: raw.spec.rules,
-      match: {
-        namespaces: match.namespaces ?? [],
-        kinds: match.kinds ?? [],
-        names: match.names ?? [],
-        ...(match.selector ? { selector: match.selector } : {}),
-        owners: match.owners ?? [],
-        containers: match.containers ?? [],
-        images: match.images ?? [],
-      },
-      reason: raw.spec.reason,
-      owner: raw.spec.owner,
-      expiresAt,
-      source: { file, line: doc.line },
-    });
+    exceptions.push(toPolicyException(raw, expiresAt, { file, line: doc.line }));
   }
   return { exceptions, problems };
+}
+
+/** `expiresAt` as written (already matched by the schema's pattern); undefined when it is no real date. */
+export function parseExpiresAt(value: string): Date | undefined {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Shared by exception files and inline exceptions in the configuration file (config/load.ts). */
+export function toPolicyException(raw: RawException, expiresAt: Date, source: SourceRef): PolicyException {
+  const match = raw.spec.match;
+  return {
+    name: raw.metadata.name,
+    ...(raw.metadata.namespace ? { namespace: raw.metadata.namespace } : {}),
+    rules: raw.spec.rules,
+    match: {
+      namespaces: match.namespaces ?? [],
+      kinds: match.kinds ?? [],
+      names: match.names ?? [],
+      ...(match.selector ? { selector: match.selector } : {}),
+      owners: match.owners ?? [],
+      containers: match.containers ?? [],
+      images: match.images ?? [],
+    },
+    reason: raw.spec.reason,
+    owner: raw.spec.owner,
+    expiresAt,
+    source,
+  };
 }

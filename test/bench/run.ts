@@ -12,6 +12,8 @@
  * 2. `palisade scan` throughput: the built bin over a generated corpus of 10,000 manifests,
  *    against the same bin on one manifest (process start-up and rule loading).
  *
+ * 3. Webhook throughput against a null endpoint (test/bench/webhook.ts).
+ *
  * The code under test is dist/ (what ships), so run `npm run build` first; `npm run bench` does.
  */
 import { spawnSync } from 'node:child_process';
@@ -41,6 +43,7 @@ const { values: options } = parseArgs({
     only: { type: 'string' },
     rounds: { type: 'string', default: '101' },
     manifests: { type: 'string', default: '10000' },
+    'webhook-seconds': { type: 'string', default: '10' },
   },
 });
 const ROUNDS = Number(options.rounds);
@@ -468,6 +471,24 @@ if (!options.only || options.only === 'scan') {
       (scan.netCpuUsPerManifest === undefined ? '' : `, ${fmt(scan.netCpuUsPerManifest, 0)} µs CPU`) +
       `\n   wall ms per run: ${scan.wallMsAll.map((n) => fmt(n, 0)).join(', ')}; start-up: ${scan.startupMsAll.map((n) => fmt(n, 0)).join(', ')}\n`,
   );
+}
+
+if (!options.only || options.only === 'webhook') {
+  const { benchWebhook } = await import('./webhook.js');
+  const web = await benchWebhook({ seconds: Number(options['webhook-seconds']), rounds: 3, connections: 16 });
+  results['webhook'] = web;
+  console.log(`3. POST /validate over TLS, autocannon, ${web.connections} connections, ${web.durationSeconds} s per run, runs alternating; medians`);
+  console.log(
+    table(
+      ['endpoint', 'requests/s', 'p50 ms', 'p99 ms'],
+      [
+        ['null (allowed: true)', fmt(web.null.requestsPerSecond, 0), fmt(web.null.p50Ms, 1), fmt(web.null.p99Ms, 1)],
+        ['palisade, full rule set', fmt(web.palisade.requestsPerSecond, 0), fmt(web.palisade.p50Ms, 1), fmt(web.palisade.p99Ms, 1)],
+      ],
+    ),
+  );
+  const failed = web.runs.reduce((n, r) => n + r.errors + r.non2xx, 0);
+  console.log(`   throughput ratio palisade / null: ${fmt(web.ratio, 2)}× (target ≥ 0.8×, aim 0.9×); failed requests: ${failed}\n`);
 }
 
 if (options.json) {

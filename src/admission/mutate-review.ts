@@ -1,0 +1,68 @@
+/**
+ * /mutate: the remediation patches of the rules the configuration opts in (per rule, and per
+ * namespace by name or the namespace label `palisade.dev/mutate: "true"`). By default only Pods are
+ * mutated, at CREATE: patching a Deployment would make GitOps tools see drift forever, while its
+ * Pods are created by the controller and patched on the way in. Mutation never denies; the
+ * validating webhook, called after every mutation, judges the patched object.
+ */
+import { isRecord } from '../engine/pod-spec.js';
+import { mutationsFor, type MutationError } from '../engine/mutate.js';
+import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
+import type { Resource } from '../engine/types.js';
+import { skipReason, type SkipReason } from './gates.js';
+import { allowed } from './responses.js';
+import type { AdmissionRequest, AdmissionResponse } from './review.js';
+import type { AdmissionContext } from './validate.js';
+
+export const MUTATE_LABEL = 'palisade.dev/mutate';
+
+export interface MutateOutcome {
+  response: AdmissionResponse;
+  skipped?: SkipReason | 'not-opted-in' | 'not-a-pod-create';
+  patchedRules: string[];
+  errors: MutationError[];
+  controllerOwned: boolean;
+}
+
+export function mutate(request: AdmissionRequest, context: AdmissionContext): MutateOutcome {
+  const { config } = context;
+  const none = (skipped?: MutateOutcome['skipped']): MutateOutcome => ({
+    response: allowed(request.uid, {}),
+    patchedRules: [],
+    errors: [],
+    controllerOwned: false,
+    ...(skipped ? { skipped } : {}),
+  });
+  const object = request.object ?? undefined;
+  if (request.subResource || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return none('not-a-pod-create');
+  if (config.admission.mutatePodsOnly && (request.kind.group !== '' || request.kind.kind !== 'Pod' || request.operation !== 'CREATE')) {
+    return none('not-a-pod-create');
+  }
+  const skipped = skipReason(request, object, config);
+  if (skipped || !object) return none(skipped ?? 'no-object');
+  const namespaceObject = request.namespace ? context.namespaceObject?.(request.namespace) : undefined;
+  const optedIn = (request.namespace !== undefined && matchesAnyGlob(config.admission.mutation.namespaces, request.namespace))
+    || labelsOf(namespaceObject)[MUTATE_LABEL] === 'true';
+  if (!optedIn || config.admission.mutation.rules.length === 0) return none('not-opted-in');
+
+  const resource: Resource = {
+    object,
+    ...(request.oldObject ? { oldObject: request.oldObject } : {}),
+    operation: request.operation,
+    ...(namespaceObject ? { namespaceObject, namespaceLabels: labelsOf(namespaceObject) } : {}),
+  };
+  const result = mutationsFor(context.ruleSet, resource, { ruleIds: new Set(config.admission.mutation.rules) });
+  const patchedRules = result.patches.map((p) => p.ruleId);
+  const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
+  const controllerOwned = Array.isArray(metadata['ownerReferences']) && metadata['ownerReferences'].some((r) => isRecord(r) && r['controller'] === true);
+  if (result.ops.length === 0) return { ...none(), errors: result.errors, controllerOwned };
+  return {
+    response: allowed(request.uid, {
+      patch: Buffer.from(JSON.stringify(result.ops)).toString('base64'),
+      auditAnnotations: { mutated: patchedRules.join(',') },
+    }),
+    patchedRules,
+    errors: result.errors,
+    controllerOwned,
+  };
+}

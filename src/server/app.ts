@@ -1,0 +1,115 @@
+/**
+ * buildServer(deps) → a Fastify app that is not listening (fastify's own pattern): routes,
+ * schemas, error handling. Wiring to the network, files and the cluster happens in serve.ts, so
+ * tests drive the very same app with inject() or over real TLS.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { SecureContextOptions } from 'node:tls';
+import { type AdmissionContext } from '../admission/validate.js';
+import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
+import type { Registration } from '../admission/registration.js';
+import type { KubeObject } from '../engine/types.js';
+import { classifyRequestError, PAL_ERR_NOT_READY } from './errors.js';
+import { answerReview, type Endpoint } from './answer.js';
+import type { Metrics } from './metrics.js';
+import type { PolicyHolder } from './policy-holder.js';
+import { admissionReviewResponseSchema } from './response-schema.js';
+
+/** Above 6 MiB: an UPDATE carries the new and the old object, each up to the API server's 3 MiB. */
+export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+
+export interface ReadinessCheck {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface ServerDeps {
+  policy: PolicyHolder;
+  metrics: Metrics;
+  logger: Logger;
+  clock?: () => Date;
+  bodyLimit?: number;
+  /** HTTPS options; absent only for inject() tests. */
+  https?: SecureContextOptions;
+  namespaceObject?: (name: string) => KubeObject | undefined;
+  /** Further readiness checks (certificates, the namespace cache), by name. */
+  readiness?: () => Record<string, ReadinessCheck>;
+}
+
+const ROUTES: { url: string; endpoint: Endpoint; registration: Registration }[] = [
+  { url: '/validate', endpoint: 'validate', registration: 'all' },
+  { url: '/validate/enforce', endpoint: 'validate', registration: 'enforce' },
+  { url: '/validate/audit', endpoint: 'validate', registration: 'audit' },
+  { url: '/mutate', endpoint: 'mutate', registration: 'all' },
+];
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const clock = deps.clock ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }),
+    // One log line per decision is written by the admission handler; per-request lines would double it.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    ...(deps.https ? { https: deps.https } : {}),
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }) as unknown as FastifyInstance;
+
+  // The API server sends JSON only; anything else is refused with 415 rather than parsed.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    const { status, body } = classifyRequestError(error, bodyLimit);
+    deps.metrics.badRequests.inc({ reason: body.code });
+    if (status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    else request.log.debug({ code: body.code, url: request.url }, 'request refused');
+    void reply.code(status).send(body);
+  });
+
+  for (const route of ROUTES) {
+    app.post(route.url, { schema: { body: admissionReviewSchema, response: { 200: admissionReviewResponseSchema } } }, (request: FastifyRequest, reply: FastifyReply) => {
+      const policy = deps.policy.current();
+      if (!policy) {
+        // The API server applies the registration's failurePolicy to a 503.
+        return reply.code(503).send({ code: PAL_ERR_NOT_READY, message: 'no rule set loaded yet' });
+      }
+      const context: Omit<AdmissionContext, 'now'> = {
+        ruleSet: policy.ruleSet,
+        config: policy.config,
+        registration: route.registration,
+        ...(deps.namespaceObject ? { namespaceObject: deps.namespaceObject } : {}),
+      };
+      return reply.send(answerReview(request.body as AdmissionReview, context, {
+        endpoint: route.endpoint,
+        timeout: (request.query as Record<string, unknown>)['timeout'],
+        receivedAt: performance.now(),
+        clock,
+        metrics: deps.metrics,
+        log: request.log as unknown as Logger,
+      }));
+    });
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const policy = deps.policy.current();
+    const lastError = deps.policy.lastError();
+    const checks: Record<string, ReadinessCheck & Record<string, unknown>> = {
+      rules: {
+        ok: policy !== undefined,
+        ...(policy ? { generation: policy.generation, rules: policy.ruleSet.rules.length, loadedAt: policy.loadedAt.toISOString() } : {}),
+        // The last good set is still served; the error says why the newest files were refused.
+        ...(lastError ? { detail: `last reload refused at ${lastError.at.toISOString()}: ${lastError.message}` } : {}),
+      },
+      ...(deps.readiness?.() ?? {}),
+    };
+    const ready = Object.values(checks).every((c) => c.ok);
+    return reply.code(ready ? 200 : 503).send({ ready, checks });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.header('content-type', deps.metrics.registry.contentType).send(text);
+  });
+  return app;
+}

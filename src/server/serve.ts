@@ -1,0 +1,114 @@
+/**
+ * Wires a listening webhook: certificates (generated when asked, hot-reloaded), the policy
+ * (loaded, watched), metrics and the Fastify app; and shuts it all down gracefully. `palisade
+ * serve` and the tests call this, so what the tests exercise is what users run.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ensureCertDir } from '../certs/cert-files.js';
+import type { ServingCertOptions } from '../certs/generate.js';
+import type { KubeObject } from '../engine/types.js';
+import { buildServer, type ReadinessCheck } from './app.js';
+import { CertReloader } from './cert-reloader.js';
+import type { PolicySources } from './load-policy.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { PolicyHolder } from './policy-holder.js';
+import { PolicyReloader } from './policy-reloader.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  certDir: string;
+  generateCerts: boolean;
+  certNames?: ServingCertOptions;
+  sources: PolicySources;
+  log: Logger;
+  bodyLimit?: number;
+  /** Watch rules, config and certificates for changes (default true). */
+  watch?: boolean;
+  processMetrics?: boolean;
+  namespaceObject?: (name: string) => KubeObject | undefined;
+  readiness?: () => Record<string, ReadinessCheck>;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** https://host:port */
+  url: string;
+  port: number;
+  metrics: Metrics;
+  policy: PolicyHolder;
+  policyReloader: PolicyReloader;
+  certs: CertReloader;
+  /** Stops accepting connections, finishes requests in flight, stops the watchers. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { log } = options;
+  const ensured = await ensureCertDir(options.certDir, { generate: options.generateCerts, ...options.certNames });
+  if (ensured.written.length > 0) log.info({ files: ensured.written }, 'generated a CA and a serving certificate');
+
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
+  const holder = new PolicyHolder();
+  const policyReloader = new PolicyReloader({ sources: options.sources, holder, metrics, log: log.child({ component: 'rules' }) });
+  if (!(await policyReloader.reload())) {
+    // At start there is no last good set to keep serving: refuse to start rather than serve none.
+    throw new StartupError(`rules or configuration refused:\n${holder.lastError()?.message ?? ''}`);
+  }
+
+  const certLog = log.child({ component: 'certificates' });
+  const certs = await CertReloader.start({
+    dir: options.certDir,
+    onError: (error) => certLog.error({ err: error.message }, 'certificate change refused; the last good certificate keeps serving'),
+  });
+  metrics.certificateExpiry.set(certs.expirySeconds());
+  // The gauge is computed when scraped, so it counts down between rotations.
+  const refreshExpiry = (): void => metrics.certificateExpiry.set(certs.expirySeconds());
+
+  const app = buildServer({
+    policy: holder,
+    metrics,
+    logger: log,
+    https: certs.current.options,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.namespaceObject ? { namespaceObject: options.namespaceObject } : {}),
+    readiness: () => {
+      refreshExpiry();
+      return {
+        certificates: { ok: certs.expirySeconds() > 0, ...(certs.lastError ? { detail: `last change refused: ${certs.lastError.message}` } : {}) },
+        ...(options.readiness?.() ?? {}),
+      };
+    },
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.url === '/metrics') refreshExpiry();
+  });
+  certs.onReload((state) => {
+    (app.server as unknown as { setSecureContext(o: unknown): void }).setSecureContext(state.options);
+    refreshExpiry();
+    certLog.info({ serial: state.serialNumber, notAfter: state.notAfter.toISOString() }, 'serving a new certificate');
+  });
+  if (options.watch ?? true) await policyReloader.watch();
+
+  const address = await app.listen({ host: options.host, port: options.port });
+  const port = (app.server.address() as { port: number }).port;
+  log.info({ address, rules: holder.current()?.ruleSet.rules.length }, 'palisade webhook listening');
+  return {
+    app,
+    url: `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    port,
+    metrics,
+    policy: holder,
+    policyReloader,
+    certs,
+    close: async () => {
+      policyReloader.close();
+      certs.close();
+      await app.close();
+    },
+  };
+}
+
