@@ -5,6 +5,7 @@
  * Pods are created by the controller and patched on the way in. Mutation never denies; the
  * validating webhook, called after every mutation, judges the patched object.
  */
+import { stampResponse } from '../cluster/exception-stamp.js';
 import { isRecord } from '../engine/pod-spec.js';
 import { mutationsFor, type MutationError } from '../engine/mutate.js';
 import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
@@ -33,6 +34,8 @@ export function mutate(request: AdmissionRequest, context: AdmissionContext): Mu
     controllerOwned: false,
     ...(skipped ? { skipped } : {}),
   });
+  const stamped = stampResponse(request);
+  if (stamped) return { response: stamped, patchedRules: [], errors: [], controllerOwned: false };
   const object = request.object ?? undefined;
   if (request.subResource || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return none('not-a-pod-create');
   if (config.admission.mutatePodsOnly && (request.kind.group !== '' || request.kind.kind !== 'Pod' || request.operation !== 'CREATE')) {

@@ -3,6 +3,7 @@
  * step as the audit loop and `palisade scan`. Pure: the rule set, configuration, namespace lookup
  * and clock are passed in. The outcome carries what logs and metrics need besides the response.
  */
+import { reviewPalisadeResource } from '../cluster/admission.js';
 import type { PalisadeConfig } from '../config/types.js';
 import { evaluate } from '../engine/evaluate.js';
 import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
@@ -24,6 +25,8 @@ export interface AdmissionContext {
   config: PalisadeConfig;
   now: Date;
   registration: Registration;
+  /** Ids of the rules from rule folders (a Rule resource may not take one); empty when unknown. */
+  fileRuleIds?: ReadonlySet<string>;
   /** The Namespace object by name, from the cluster's namespace cache; absent when standalone. */
   namespaceObject?: (name: string) => KubeObject | undefined;
 }
@@ -55,6 +58,10 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
     ...extra,
   });
   const { config } = context;
+  // Palisade's own Rule and Exception resources are checked first, wherever they live and whoever
+  // applies them: they change what every later request is judged by.
+  const own = reviewPalisadeResource(request, { ruleSet: context.ruleSet, config, now: context.now, fileRuleIds: context.fileRuleIds ?? new Set() });
+  if (own) return outcome(own);
   const guard = context.registration === 'audit' ? undefined : namespaceLabelViolation(request, config);
   if (guard) return outcome(denied(request.uid, { message: guard, reason: 'Forbidden', code: 403 }), { labelGuard: true });
 
@@ -69,7 +76,7 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
   const evaluation = evaluate(context.ruleSet, resource, { phase: 'admission' });
   const usesPodSpec = new Set(context.ruleSet.rules.filter((r) => r.usesPodSpec).map((r) => r.meta.id));
 
-  let findings: Finding[] = evaluation.findings.filter((f) => servedBy(context.registration, f, config.policy));
+  let findings: Finding[] = evaluation.findings;
   // An update that leaves the pod spec alone (a label edit, a finalizer removal) is not judged
   // again by rules about the pod spec: PSA's "significant update" idea.
   if (unchangedPodSpec) findings = findings.filter((f) => !usesPodSpec.has(f.ruleId));
@@ -81,7 +88,18 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
     findings = findings.filter((f) => !(f.result === 'fail' && failedBefore.has(f.code)));
   }
 
-  const decision = decide(findings, subjectOf(resource), config.policy, context.now);
+  const full = decide(findings, subjectOf(resource), config.policy, context.now);
+  // Both registrations deny with the complete list (the API server reports whichever answers
+  // first, and a user should see every enforced rule at once); warnings, annotations and metrics
+  // come only from the registration that serves the rule, so nothing is said twice.
+  const mine = (f: DecidedFinding): boolean => servedBy(context.registration, f, config.policy);
+  const decision: Decision = {
+    ...full,
+    findings: full.findings.filter(mine),
+    warned: full.warned.filter(mine),
+    recorded: full.recorded.filter(mine),
+    excepted: full.excepted.filter(mine),
+  };
   const breakGlass = !decision.allowed && userMatches(config.admission.breakGlass, request.userInfo);
   const parts: ResponseParts = {
     auditAnnotations: { ...evaluation.auditAnnotations, ...annotationsFor(decision.findings) },

@@ -32,6 +32,15 @@ Options:
   --rules-release VER   pin the rule set to a release: rules added after it run in dry-run
   --pod-template G/Kind=path
                         give another kind the podSpec view (repeatable)
+  --kubeconfig FILE     run against this cluster (in a Pod the service account is used
+                        unless --standalone): namespace labels, Rule and Exception resources
+  --context NAME        kubeconfig context
+  --standalone          do not connect to a cluster even when running in one
+  --reconcile-webhooks  keep Palisade's webhook configurations (rules, caBundle) in step with the
+                        loaded rules and certificate: the API server calls --service/--namespace,
+                        or --webhook-url
+  --webhook-url URL     base URL the API server calls (instead of a Service), e.g. https://10.0.0.5:8443
+  --webhook-name NAME   name of the webhook configurations (default palisade)
   --body-limit BYTES    largest request body (default ${DEFAULT_BODY_LIMIT}; must exceed 6 MiB)
   --log-level LEVEL     fatal | error | warn | info | debug | trace (default info)
 `;
@@ -52,6 +61,12 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
       service: { type: 'string' },
       namespace: { type: 'string' },
       config: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      standalone: { type: 'boolean' },
+      'reconcile-webhooks': { type: 'boolean' },
+      'webhook-url': { type: 'string' },
+      'webhook-name': { type: 'string' },
       'body-limit': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     },
@@ -67,6 +82,12 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
   if ((values.service === undefined) !== (values.namespace === undefined) && values.service !== undefined) {
     throw new CliError('--service needs --namespace');
   }
+  const inCluster = !values.standalone && (values.kubeconfig !== undefined || process.env['KUBERNETES_SERVICE_HOST'] !== undefined);
+  if (values['reconcile-webhooks'] && !inCluster) throw new CliError('--reconcile-webhooks needs a cluster: --kubeconfig, or run in a Pod');
+  if (values['reconcile-webhooks'] && !values['webhook-url'] && !(values.service && values.namespace)) {
+    throw new CliError('--reconcile-webhooks needs --service NAME --namespace NS or --webhook-url URL');
+  }
+  const webhookClient = values['webhook-url'] ? { url: values['webhook-url'] } : values.service && values.namespace ? { service: { name: values.service, namespace: values.namespace } } : undefined;
   const dirs = ruleDirs(values);
   if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
 
@@ -93,6 +114,13 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
       },
       log,
       bodyLimit,
+      ...(inCluster ? {
+        cluster: {
+          ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+          ...(values.context ? { context: values.context } : {}),
+          ...(values['reconcile-webhooks'] && webhookClient ? { webhooks: { client: webhookClient, ...(values['webhook-name'] ? { name: values['webhook-name'] } : {}) } } : {}),
+        },
+      } : {}),
     });
   } catch (error) {
     if (error instanceof StartupError || error instanceof CertFileError) throw new CliError(error.message);

@@ -78,6 +78,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         ruleSet: policy.ruleSet,
         config: policy.config,
         registration: route.registration,
+        fileRuleIds: policy.fileRuleIds,
         ...(deps.namespaceObject ? { namespaceObject: deps.namespaceObject } : {}),
       };
       return reply.send(answerReview(request.body as AdmissionReview, context, {

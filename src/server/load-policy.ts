@@ -10,7 +10,8 @@ import type { PalisadeConfig } from '../config/types.js';
 import type { PodTemplateLocation } from '../engine/pod-spec.js';
 import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirs } from '../rules/loader.js';
-import type { FileProblem } from '../rules/problems.js';
+import { formatProblem, type FileProblem } from '../rules/problems.js';
+import { exceptionsFromResources, rulesFromResources } from '../cluster/resources.js';
 
 export interface PolicySources {
   ruleDirs: readonly string[];
@@ -20,13 +21,25 @@ export interface PolicySources {
   disabled?: readonly string[];
   /** A release pin from the command line; the configuration's `release` applies when absent. */
   release?: string;
+  /** Palisade's Rule and Exception resources, when running against a cluster. */
+  cluster?: { rules(): readonly unknown[]; exceptions(): readonly unknown[] };
   /** The webhook's own namespace, never evaluated (so Palisade cannot block its own recovery). */
   ownNamespace?: string;
 }
 
-export type PolicyLoad = { ruleSet: RuleSet; config: PalisadeConfig; problems: [] } | { problems: FileProblem[] };
+export interface LoadedPolicy {
+  ruleSet: RuleSet;
+  config: PalisadeConfig;
+  /** Ids of the rules from rule folders: a Rule resource may not take one. */
+  fileRuleIds: Set<string>;
+  /** Rule and Exception resources left out (each is checked when applied; these slipped past). */
+  skipped: string[];
+  problems: [];
+}
 
-export async function loadPolicy(sources: PolicySources): Promise<PolicyLoad> {
+export type PolicyLoad = LoadedPolicy | { problems: FileProblem[] };
+
+export async function loadPolicy(sources: PolicySources, now: Date = new Date()): Promise<PolicyLoad> {
   let config: PalisadeConfig = defaultConfig();
   if (sources.configFile) {
     const load = await loadConfigFile(sources.configFile);
@@ -38,13 +51,24 @@ export async function loadPolicy(sources: PolicySources): Promise<PolicyLoad> {
   }
   const rules = await loadRuleDirs(sources.ruleDirs);
   if (rules.problems.length > 0) return { problems: rules.problems };
+  const fileRuleIds = new Set(rules.rules.map((r) => r.document.id));
+  const skipped: string[] = [];
+  if (sources.cluster) {
+    // A broken resource is left out and reported rather than refusing every rule: it was checked
+    // when applied, so it can only be here if the webhook was down at the time.
+    const fromCluster = rulesFromResources(sources.cluster.rules(), { reservedIds: fileRuleIds, compile: { parameters: parametersOf(config) } });
+    rules.rules.push(...fromCluster.rules);
+    skipped.push(...fromCluster.problems.map(formatProblem));
+    const exceptions = exceptionsFromResources(sources.cluster.exceptions(), config.cluster, now);
+    config.policy.exceptions.push(...exceptions.exceptions);
+    skipped.push(...exceptions.refused.map((r) => `Exception/${r.namespace}/${r.name}: ${r.reason}`));
+  }
   const unknown = unknownRuleProblems(config, rules.rules.map((r) => r.document.id), rules.rules.map((r) => r.document.category));
   if (unknown.length > 0) return { problems: unknown };
 
-  const parameters: Record<string, Record<string, unknown>> = {};
+  const parameters = parametersOf(config);
   const disabled = [...config.policy.disabledCategories, ...(sources.disabled ?? [])];
   for (const [id, override] of Object.entries(config.policy.rules)) {
-    if (override.parameters) parameters[id] = override.parameters;
     if (override.disabled) disabled.push(id);
   }
   const built = buildRuleSet(rules.rules, {
@@ -54,5 +78,11 @@ export async function loadPolicy(sources: PolicySources): Promise<PolicyLoad> {
     ...(sources.podTemplates ? { podTemplates: sources.podTemplates } : {}),
   });
   if (!built.ruleSet) return { problems: built.problems };
-  return { ruleSet: built.ruleSet, config, problems: [] };
+  return { ruleSet: built.ruleSet, config, fileRuleIds, skipped, problems: [] };
+}
+
+function parametersOf(config: PalisadeConfig): Record<string, Record<string, unknown>> {
+  const parameters: Record<string, Record<string, unknown>> = {};
+  for (const [id, override] of Object.entries(config.policy.rules)) if (override.parameters) parameters[id] = override.parameters;
+  return parameters;
 }

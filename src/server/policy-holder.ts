@@ -12,6 +12,8 @@ export interface ServedPolicy {
   /** Increments on every successful load. */
   generation: number;
   loadedAt: Date;
+  /** Ids of the rules from rule folders: a Rule resource may not take one. */
+  fileRuleIds: ReadonlySet<string>;
 }
 
 export interface LoadFailure {
@@ -34,9 +36,9 @@ export class PolicyHolder {
   }
 
   /** Serves a new pair and clears the last error. */
-  replace(ruleSet: RuleSet, config: PalisadeConfig, now: Date): ServedPolicy {
+  replace(ruleSet: RuleSet, config: PalisadeConfig, now: Date, fileRuleIds: ReadonlySet<string> = new Set(ruleSet.rules.map((r) => r.meta.id))): ServedPolicy {
     this.#generation += 1;
-    this.#current = { ruleSet, config, generation: this.#generation, loadedAt: now };
+    this.#current = { ruleSet, config, generation: this.#generation, loadedAt: now, fileRuleIds };
     this.#lastError = undefined;
     for (const listener of this.#listeners) listener(this.#current);
     return this.#current;

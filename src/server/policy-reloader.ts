@@ -30,9 +30,10 @@ export class PolicyReloader {
   async reload(): Promise<boolean> {
     const { sources, holder, metrics, log } = this.#options;
     const now = (this.#options.clock ?? (() => new Date()))();
-    const load = await loadPolicy(sources);
+    const load = await loadPolicy(sources, now);
     if ('ruleSet' in load) {
-      const served = holder.replace(load.ruleSet, load.config, now);
+      const served = holder.replace(load.ruleSet, load.config, now, load.fileRuleIds);
+      if (load.skipped.length > 0) log.warn({ skipped: load.skipped }, 'Rule or Exception resources left out');
       metrics.ruleSetLoaded.set(1);
       metrics.ruleSetRules.set(load.ruleSet.rules.length);
       metrics.reloads.inc({ result: 'success' });

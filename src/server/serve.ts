@@ -7,7 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureCertDir } from '../certs/cert-files.js';
 import type { ServingCertOptions } from '../certs/generate.js';
-import type { KubeObject } from '../engine/types.js';
+import { clusterState } from '../kube/cluster-state.js';
+import { loadKubeConfig, type ClusterAccess } from '../kube/kubeconfig.js';
+import { WebhookReconciler } from '../kube/webhook-reconciler.js';
+import { DEFAULT_CONFIGURATION_NAME, renderWebhookConfigurations, type WebhookClient } from '../webhook/render.js';
 import { buildServer, type ReadinessCheck } from './app.js';
 import { CertReloader } from './cert-reloader.js';
 import type { PolicySources } from './load-policy.js';
@@ -27,8 +30,13 @@ export interface ServeOptions {
   /** Watch rules, config and certificates for changes (default true). */
   watch?: boolean;
   processMetrics?: boolean;
-  namespaceObject?: (name: string) => KubeObject | undefined;
-  readiness?: () => Record<string, ReadinessCheck>;
+  /** Run against a cluster: namespace labels, Rule and Exception resources, own webhook configurations. */
+  cluster?: ClusterOptions;
+}
+
+export interface ClusterOptions extends ClusterAccess {
+  /** Reconcile Palisade's webhook configurations so the API server calls it at this client. */
+  webhooks?: { client: WebhookClient; name?: string; timeoutSeconds?: number };
 }
 
 export interface RunningServer {
@@ -53,7 +61,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
   const holder = new PolicyHolder();
-  const policyReloader = new PolicyReloader({ sources: options.sources, holder, metrics, log: log.child({ component: 'rules' }) });
+  const kc = options.cluster ? loadKubeConfig(options.cluster) : undefined;
+  let reload = (): void => {};
+  const cluster = kc ? clusterState(kc, log, () => reload()) : undefined;
+  const sources = cluster ? { ...options.sources, cluster: { rules: () => cluster.rules.list(), exceptions: () => cluster.exceptions.list() } } : options.sources;
+  const policyReloader = new PolicyReloader({ sources, holder, metrics, log: log.child({ component: 'rules' }) });
+  reload = () => void policyReloader.reload();
+  // The first lists finish (or fail and retry in the background) before the first load.
+  await cluster?.start();
   if (!(await policyReloader.reload())) {
     // At start there is no last good set to keep serving: refuse to start rather than serve none.
     throw new StartupError(`rules or configuration refused:\n${holder.lastError()?.message ?? ''}`);
@@ -68,18 +83,39 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // The gauge is computed when scraped, so it counts down between rotations.
   const refreshExpiry = (): void => metrics.certificateExpiry.set(certs.expirySeconds());
 
+  const webhooks = options.cluster?.webhooks;
+  const reconciler = kc && webhooks ? new WebhookReconciler({
+    kc,
+    log: log.child({ component: 'webhook-configurations' }),
+    render: () => {
+      const served = holder.current();
+      if (!served) throw new Error('no rule set loaded');
+      const rendered = renderWebhookConfigurations(served.ruleSet, served.config, {
+        client: webhooks.client,
+        caBundle: certs.current.caPem,
+        ...(options.sources.ownNamespace ? { ownNamespace: options.sources.ownNamespace } : {}),
+        ...(webhooks.name ? { name: webhooks.name } : {}),
+        ...(webhooks.timeoutSeconds ? { timeoutSeconds: webhooks.timeoutSeconds } : {}),
+      });
+      const name = webhooks.name ?? DEFAULT_CONFIGURATION_NAME;
+      return { objects: [rendered.validating, ...(rendered.mutating ? [rendered.mutating] : [])], names: { validating: name, mutating: name } };
+    },
+  }) : undefined;
+
   const app = buildServer({
     policy: holder,
     metrics,
     logger: log,
     https: certs.current.options,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
-    ...(options.namespaceObject ? { namespaceObject: options.namespaceObject } : {}),
+    ...(cluster ? { namespaceObject: cluster.namespaceObject } : {}),
     readiness: () => {
       refreshExpiry();
       return {
         certificates: { ok: certs.expirySeconds() > 0, ...(certs.lastError ? { detail: `last change refused: ${certs.lastError.message}` } : {}) },
-        ...(options.readiness?.() ?? {}),
+        // Without the namespace cache, namespace modes and selectors cannot be honoured.
+        ...(cluster ? { namespaces: { ok: cluster.namespaces.synced, ...(cluster.namespaces.lastError ? { detail: cluster.namespaces.lastError } : {}) } } : {}),
+        ...(reconciler ? { webhookConfigurations: { ok: true, applied: reconciler.applied, ...(reconciler.lastError ? { detail: reconciler.lastError } : {}) } } : {}),
       };
     },
   });
@@ -95,6 +131,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const address = await app.listen({ host: options.host, port: options.port });
   const port = (app.server.address() as { port: number }).port;
+  // Registered only once Palisade is listening: a registration that points at a closed port with
+  // failurePolicy Fail would block the cluster.
+  if (reconciler) {
+    holder.onReplace(() => void reconciler.trigger());
+    certs.onReload(() => void reconciler.trigger());
+    await reconciler.trigger();
+  }
   log.info({ address, rules: holder.current()?.ruleSet.rules.length }, 'palisade webhook listening');
   return {
     app,
@@ -107,7 +150,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       policyReloader.close();
       certs.close();
+      reconciler?.stop();
       await app.close();
+      await cluster?.stop();
     },
   };
 }

@@ -50,6 +50,11 @@ export const WEBHOOKS = {
   enforce: { name: 'enforce.validate.palisade.dev', path: '/validate/enforce', failurePolicy: 'Fail' },
   audit: { name: 'audit.validate.palisade.dev', path: '/validate/audit', failurePolicy: 'Ignore' },
   mutate: { name: 'mutate.palisade.dev', path: '/mutate', failurePolicy: 'Ignore' },
+  // Palisade's own Rule and Exception resources: checked (CEL compiles, exception policy) and
+  // stamped with their creator wherever they live, including Palisade's own namespace, which the
+  // other registrations exclude. Fail: a Rule that was never checked must not slip in.
+  resources: { name: 'resources.validate.palisade.dev', path: '/validate/enforce', failurePolicy: 'Fail' },
+  stamp: { name: 'stamp.mutate.palisade.dev', path: '/mutate', failurePolicy: 'Fail' },
 } as const satisfies Record<string, { name: string; path: string; failurePolicy: FailurePolicy }>;
 
 export const DEFAULT_CONFIGURATION_NAME = 'palisade';
@@ -161,6 +166,7 @@ export function renderWebhookConfigurations(ruleSet: RuleSource, config: Palisad
     excluded.length > 0 ? [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...excluded] }] : [];
   const webhooks: ValidatingWebhook[] = [validatingWebhook(WEBHOOKS.enforce, enforce.toRules(), exclusion(), opts)];
   if (audit.size > 0) webhooks.push(validatingWebhook(WEBHOOKS.audit, audit.toRules(), exclusion(), opts));
+  webhooks.push(validatingWebhook(WEBHOOKS.resources, palisadeResourceRules(['exceptions', 'rules']), [], opts));
   const validating: ValidatingWebhookConfiguration = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
@@ -168,7 +174,9 @@ export function renderWebhookConfigurations(ruleSet: RuleSource, config: Palisad
     webhooks,
   };
 
-  let mutating: MutatingWebhookConfiguration | undefined;
+  // Exceptions always get their creator stamped, so the mutating configuration always exists.
+  const stamp: MutatingWebhook = { ...validatingWebhook(WEBHOOKS.stamp, palisadeResourceRules(['exceptions']), [], opts), reinvocationPolicy: 'Never' };
+  let mutating: MutatingWebhookConfiguration = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: metadata(opts.name), webhooks: [stamp] };
   const mutations = mutationInterceptions(ruleSet, rules, config, expand, warnings);
   if (mutations) {
     const expressions = exclusion();
@@ -182,7 +190,7 @@ export function renderWebhookConfigurations(ruleSet: RuleSource, config: Palisad
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'MutatingWebhookConfiguration',
       metadata: metadata(opts.name),
-      webhooks: [{
+      webhooks: [stamp, {
         ...validatingWebhook(WEBHOOKS.mutate, mutations.toRules(), expressions, opts),
         // Another mutating webhook may act after Palisade and add what Palisade's defaults should
         // cover too, such as a sidecar injector adding a container. IfNeeded has the API server call
@@ -425,8 +433,12 @@ function mutationInterceptions(
     else warnings.add('mutation-not-rendered', 'opted in to mutation, but admission.mutatePodsOnly is true and the rule does not match Pods at CREATE', id);
   }
   if (target.size > 0) return target;
-  warnings.add('mutation-not-rendered', 'no MutatingWebhookConfiguration is rendered: no rule in admission.mutation.rules can mutate what the webhook would receive');
+  warnings.add('mutation-not-rendered', 'no mutation webhook is rendered: no rule in admission.mutation.rules can mutate what the webhook would receive');
   return undefined;
+}
+
+function palisadeResourceRules(resources: string[]): WebhookRule[] {
+  return [{ apiGroups: ['palisade.dev'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources, scope: '*' }];
 }
 
 function validatingWebhook(

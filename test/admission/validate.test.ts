@@ -160,13 +160,18 @@ t.test('palisade.dev labels on namespaces: only configured users, only real mode
   t.match(validate(bad.request, { ruleSet: builtinRules, config: config(), now: NOW, registration: 'all' }).response.status?.message, /not a mode/);
 });
 
-t.test('two registrations: each answers for its own rules only', async (t) => {
+t.test('two registrations: both deny with every enforced rule; each warns only for its own rules', async (t) => {
   const cfg = config((c) => { c.policy.defaultMode = 'audit'; });
   const enforce = run('pod-privileged-create.json', cfg, {}, 'enforce');
   const audit = run('pod-privileged-create.json', cfg, {}, 'audit');
   t.equal(enforce.response.allowed, false, 'the enforce registration denies');
-  t.notOk(enforce.response.warnings, 'and shows no audit warnings');
-  t.equal(audit.response.allowed, true, 'the audit registration allows');
-  t.notOk(audit.decision?.findings.some((f) => f.ruleId === 'disallow-privileged'), 'and leaves the enforced rule to the other');
-  t.ok(audit.response.warnings?.length, 'and warns about audit rules');
+  t.equal(audit.response.allowed, false, 'so does the audit one: whichever the API server reports, the user sees the whole list');
+  t.equal(audit.response.status?.message, enforce.response.status?.message);
+  t.notOk(audit.decision?.findings.some((f) => f.ruleId === 'disallow-privileged'), 'metrics and annotations count a rule once');
+  t.ok(enforce.decision?.findings.some((f) => f.ruleId === 'disallow-privileged'));
+  const labelled = run('pod-privileged-label-update.json', cfg, {}, 'audit');
+  t.equal(labelled.response.allowed, true);
+  const onlyAudit = run('pod-becomes-privileged-update.json', config((c) => { c.policy.defaultMode = 'audit'; c.policy.rules['disallow-privileged'] = { mode: 'audit' }; }), {}, 'enforce');
+  t.equal(onlyAudit.response.allowed, true, 'with nothing enforced the enforce registration allows');
+  t.notOk(onlyAudit.response.warnings, 'and leaves the warnings to the audit registration');
 });

@@ -18,6 +18,8 @@ import { FIXTURES, listed, policy, receives, render, webhookNamed, type Policy }
 
 const ENFORCE = 'enforce.validate.palisade.dev';
 const AUDIT = 'audit.validate.palisade.dev';
+const RESOURCES = 'resources.validate.palisade.dev';
+const STAMP = 'stamp.mutate.palisade.dev';
 const MUTATE = 'mutate.palisade.dev';
 
 const builtin = await policy();
@@ -31,7 +33,7 @@ t.test('built-in rules: two registrations, with the failure policy and path of e
     labels: { 'app.kubernetes.io/name': 'palisade', 'app.kubernetes.io/managed-by': 'palisade' },
     annotations: { 'palisade.dev/owned-fields': 'webhooks[*].clientConfig.caBundle,webhooks[*].rules' },
   });
-  t.same(validating.webhooks.map((w) => w.name), [ENFORCE, AUDIT]);
+  t.same(validating.webhooks.map((w) => w.name), [ENFORCE, AUDIT, RESOURCES]);
   const enforce = webhookNamed(validating, ENFORCE);
   const audit = webhookNamed(validating, AUDIT);
   t.equal(enforce.failurePolicy, 'Fail', 'enforced rules fail closed');
@@ -39,7 +41,11 @@ t.test('built-in rules: two registrations, with the failure policy and path of e
   t.same(enforce.clientConfig, { service: { name: 'palisade', namespace: 'palisade-system', port: 443, path: '/validate/enforce' } });
   t.same(audit.clientConfig, { service: { name: 'palisade', namespace: 'palisade-system', port: 443, path: '/validate/audit' } });
   t.notOk('caBundle' in enforce.clientConfig, 'no caBundle unless one is given');
-  for (const webhook of validating.webhooks) {
+  const resources = webhookNamed(validating, RESOURCES);
+  t.equal(resources.failurePolicy, 'Fail', 'an unchecked Rule must not slip in');
+  t.notOk(resources.namespaceSelector, 'Palisade resources are checked in every namespace, its own included');
+  t.same(resources.rules, [{ apiGroups: ['palisade.dev'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['exceptions', 'rules'], scope: '*' }]);
+  for (const webhook of validating.webhooks.filter((w) => w.name !== RESOURCES)) {
     t.ok(webhook.timeoutSeconds <= 5, `${webhook.name}: timeoutSeconds ≤ 5`);
     t.equal(webhook.sideEffects, 'None');
     t.equal(webhook.matchPolicy, 'Equivalent');
@@ -48,7 +54,7 @@ t.test('built-in rules: two registrations, with the failure policy and path of e
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-node-lease', 'kube-public', 'kube-system', 'palisade-system'] }],
     }, `${webhook.name}: system namespaces and Palisade's own are left out by the immutable name label`);
   }
-  t.equal(mutating, undefined, 'no mutating configuration: mutation is opt-in');
+  t.same(mutating?.webhooks.map((w) => w.name), [STAMP], 'mutation is opt-in: only the stamp that records who created an Exception');
   t.same(checkWebhookConfiguration(validating), [], 'the API server would accept it');
 });
 
@@ -111,7 +117,7 @@ t.test('a user rule over a custom resource: an explicit resource name, or a gues
   const enforce = webhookNamed(mapped.validating, ENFORCE);
   t.same(receives(enforce, 'cert-manager.io', 'certificates'), ['CREATE', 'UPDATE']);
   t.same(mapped.warnings, []);
-  t.same(mapped.validating.webhooks.map((w) => w.name), [ENFORCE], 'no audit registration without audit rules');
+  t.same(mapped.validating.webhooks.map((w) => w.name), [ENFORCE, RESOURCES], 'no audit registration without audit rules');
 
   const guessed = render(p);
   t.same(receives(webhookNamed(guessed.validating, ENFORCE), 'cert-manager.io', 'certificates'), ['CREATE', 'UPDATE']);
@@ -186,14 +192,14 @@ t.test('`*` is narrowed: core resources listed one by one, other groups by name,
 });
 
 t.test('the mutating configuration only when rules are opted in', async (t) => {
-  t.equal(render(builtin).mutating, undefined);
+  t.same(render(builtin).mutating?.webhooks.map((w) => w.name), [STAMP]);
 
   const pods = await policy({ config: 'mutation-pods.yaml' });
   const everywhere = render(pods);
   t.ok(everywhere.mutating);
   t.same(checkWebhookConfiguration(everywhere.mutating), []);
   t.same(everywhere.mutating?.metadata.name, 'palisade');
-  t.same(everywhere.mutating?.webhooks.map((w) => w.name), [MUTATE]);
+  t.same(everywhere.mutating?.webhooks.map((w) => w.name), [STAMP, MUTATE]);
   const mutate = webhookNamed(everywhere.mutating, MUTATE);
   t.equal(mutate.failurePolicy, 'Ignore', 'mutation never blocks');
   t.equal((mutate as { reinvocationPolicy?: string }).reinvocationPolicy, 'IfNeeded');
@@ -226,8 +232,8 @@ t.test('the mutating configuration only when rules are opted in', async (t) => {
   const nothing = await policy();
   nothing.config.admission.mutation.rules = ['disallow-privileged'];
   const none = render(nothing);
-  t.equal(none.mutating, undefined, 'no rule that can mutate: no mutating configuration');
-  t.ok(none.warnings.some((w) => w.code === 'mutation-not-rendered' && /no MutatingWebhookConfiguration/.test(w.message)));
+  t.same(none.mutating?.webhooks.map((w) => w.name), [STAMP], 'no rule that can mutate: no mutation webhook');
+  t.ok(none.warnings.some((w) => w.code === 'mutation-not-rendered' && /no mutation webhook/.test(w.message)));
 });
 
 t.test('options: client, CA bundle, name, timeout, own namespace, excluded globs', async (t) => {
@@ -290,7 +296,7 @@ t.test('every rendered path is served, and each registration answers for its own
     t.equal(res.statusCode, 200, `${path} is a route of the server`);
     answers[webhook.name] = (res.json() as { response: { allowed: boolean } }).response.allowed;
   }
-  t.same(answers, { [ENFORCE]: false, [AUDIT]: true, [MUTATE]: true }, 'a privileged Pod: denied by the enforce registration, only warned about by the audit one');
+  t.same(answers, { [ENFORCE]: false, [AUDIT]: false, [RESOURCES]: false, [STAMP]: true, [MUTATE]: true }, 'a privileged Pod: denied with the full list whichever validating registration the API server reports; never by mutation');
 });
 
 t.test('docs/webhook-configuration.md shows what is rendered', async (t) => {

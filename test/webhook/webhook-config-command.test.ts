@@ -40,12 +40,14 @@ t.test('prints a ValidatingWebhookConfiguration as YAML that parses back and wou
   const { code, stdout, stderr } = await run(SERVICE);
   t.equal(code, 0);
   const docs = documents(stdout);
-  t.same(docs.map((d) => d.kind), ['ValidatingWebhookConfiguration'], 'no mutating configuration unless opted in');
+  t.same(docs.map((d) => d.kind), ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'], 'mutation is opt-in: the mutating configuration only stamps Exceptions');
+  t.same(docs[1]?.webhooks.map((w) => w.name), ['stamp.mutate.palisade.dev']);
   const [validating] = docs;
   t.same(checkWebhookConfiguration(validating), []);
   t.same(validating?.webhooks.map((w) => [w.name, w.failurePolicy, w.clientConfig.service?.path]), [
     ['enforce.validate.palisade.dev', 'Fail', '/validate/enforce'],
     ['audit.validate.palisade.dev', 'Ignore', '/validate/audit'],
+    ['resources.validate.palisade.dev', 'Fail', '/validate/enforce'],
   ]);
   t.notMatch(stdout, /&a\d|\*a\d/, 'no YAML anchors or aliases');
   t.match(stdout, /^# Rendered by palisade webhook-config/, 'says where it came from');
@@ -81,7 +83,7 @@ t.test('--url, and custom resources by --resource-name', async (t) => {
   t.equal(guessed.code, 0);
   t.match(guessed.stderr, /warning \[resource-name-guessed\]: rule require-certificate-duration: cert-manager\.io\/Certificate is not a kind Palisade knows/);
   const [validating] = documents(guessed.stdout);
-  t.same(validating?.webhooks.map((w) => w.clientConfig.url), ['https://palisade.example.com:8443/validate/enforce']);
+  t.same(validating?.webhooks.map((w) => w.clientConfig.url), ['https://palisade.example.com:8443/validate/enforce', 'https://palisade.example.com:8443/validate/enforce']);
   const mapped = await run([...custom, '--resource-name', 'cert-manager.io/Certificate=certificates']);
   t.equal(mapped.stderr, '', 'nothing to warn about');
   t.same(documents(mapped.stdout)[0]?.webhooks[0]?.rules.find((r) => r.apiGroups.includes('cert-manager.io'))?.resources, ['certificates']);

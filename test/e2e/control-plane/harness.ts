@@ -36,7 +36,7 @@ export function controlPlaneBinaries(): string {
   return lines[lines.length - 1] ?? '';
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -109,6 +109,8 @@ export async function startControlPlane(bin = controlPlaneBinaries()): Promise<C
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`,
       '--service-cluster-ip-range=10.96.0.0/16',
       '--enable-aggregator-routing=true',
+      // As on real clusters: privileged containers are allowed by the API server, so admission decides.
+      '--allow-privileged=true',
       // The endpoint reconciler refuses loopback addresses; the tests do not need the
       // `kubernetes` Service's endpoints.
       '--endpoint-reconciler-type=none',
