@@ -13,25 +13,13 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { asDeployment, fixtures, LEVELS, moduleDir, pinned, ROOT, scanArgs, SIDES, type Level, type Pod, type Report } from './upstream-fixtures.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'dist/cli/bin.js');
-const LEVELS = ['baseline', 'restricted'] as const;
-const SIDES = ['pass', 'fail'] as const;
-type Level = (typeof LEVELS)[number];
-type Side = (typeof SIDES)[number];
-
-interface PinnedRelease {
-  kubernetes: string;
-  minor: string;
-  podSecurityAdmissionModule: string;
-}
-const pinned = JSON.parse(readFileSync(join(ROOT, 'standards/kubernetes-version.json'), 'utf8')) as PinnedRelease;
 
 /**
  * The rule expected to deny each upstream check's fail fixtures (the fixture file is named after
@@ -61,74 +49,8 @@ const RULES_BY_CHECK: Record<string, readonly string[]> = {
   windowshostprocess: ['disallow-host-process'],
 };
 
-interface Finding {
-  ruleId: string;
-  message: string;
-  denies: boolean;
-  result: string;
-}
-interface Report {
-  results: { resource: { kind: string; name?: string; file?: string }; findings: Finding[] }[];
-  problems: { file?: string; line?: number; message: string }[];
-}
-
-/** Downloads (or finds in the module cache) the pinned PSA module; returns its directory. */
-function moduleDir(): string {
-  const version = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
-    throw new Error(
-      'the Go toolchain (`go`) is needed to fetch upstream Pod Security Admission fixtures ' +
-        `(${pinned.podSecurityAdmissionModule}); install Go (https://go.dev/dl/) and run the test again`,
-    );
-  }
-  const cwd = mkdtempSync(join(tmpdir(), 'palisade-psa-mod-'));
-  try {
-    const run = spawnSync('go', ['mod', 'download', '-json', pinned.podSecurityAdmissionModule], {
-      cwd, // outside any module, so no go.mod is read or changed
-      encoding: 'utf8',
-      env: { ...process.env, GOTOOLCHAIN: 'local' },
-      timeout: 300_000,
-    });
-    let info: { Dir?: string; Error?: string } = {};
-    try {
-      info = JSON.parse(run.stdout) as { Dir?: string; Error?: string };
-    } catch {
-      // reported below
-    }
-    if (run.status !== 0 || !info.Dir) {
-      throw new Error(`go mod download ${pinned.podSecurityAdmissionModule} failed: ${info.Error ?? run.stderr ?? run.error?.message}`);
-    }
-    return info.Dir;
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
-}
-
-interface Pod {
-  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: unknown;
-}
-
-/** The Pod as a Deployment's template: the Pod's labels and annotations, and its spec. */
-function asDeployment(pod: Pod): unknown {
-  const name = pod.metadata?.name ?? 'fixture';
-  const labels = pod.metadata?.labels ?? { app: name };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name },
-    spec: {
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels, ...(pod.metadata?.annotations ? { annotations: pod.metadata.annotations } : {}) },
-        spec: pod.spec,
-      },
-    },
-  };
-}
-
 function scan(level: Level, dir: string): { report: Report; code: number | null; stderr: string } {
-  const run = spawnSync(process.execPath, [BIN, 'scan', '--standard', `pss-${level}`, '--enforce', '--format', 'json', dir], {
+  const run = spawnSync(process.execPath, [BIN, ...scanArgs(level, dir)], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -164,8 +86,7 @@ if (psaDir !== undefined) {
       const misattributed: string[] = [];
 
       for (const side of SIDES) {
-        const podDir = join(upstream, 'test', 'testdata', level, `v${pinned.minor}`, side);
-        const files = readdirSync(podDir).filter((f) => f.endsWith('.yaml')).sort();
+        const { dir: podDir, files } = fixtures(upstream, level, side);
         t.ok(files.length > 0, `${level}/${side}: upstream has fixtures for ${pinned.minor}`);
 
         const deploymentDir = join(work, `${level}-${side}`);
