@@ -13,6 +13,12 @@ export interface ObjectRef {
   uid?: string;
 }
 
+/** A finding of an entry: the same rule code and message on several of the owner's objects is one finding. */
+export interface AuditFinding extends DecidedFinding {
+  /** How many of the entry's objects had it (a Deployment, its ReplicaSet and 3 Pods → 5). */
+  occurrences?: number;
+}
+
 export interface AuditEntry {
   /** The top of the owner chain (the object itself when it has no controller owner). */
   owner: ObjectRef;
@@ -22,8 +28,11 @@ export interface AuditEntry {
   labels: Record<string, string>;
   /** Rule ids evaluated against the owner's objects (for pass results and scores). */
   evaluated: string[];
-  /** Findings, de-duplicated across the objects of one owner (same rule code and message). */
-  findings: DecidedFinding[];
+  /**
+   * Findings, de-duplicated across the objects of one owner (same rule code and message). Of
+   * duplicates the one that counts most is kept (denying, then not excepted), the owner's own first.
+   */
+  findings: AuditFinding[];
 }
 
 export interface AuditResult {
@@ -34,4 +43,11 @@ export interface AuditResult {
   entries: AuditEntry[];
   /** Kinds the rules match that the cluster does not serve, or could not be listed, with why. */
   skippedKinds: { kind: string; reason: string }[];
+  /** The namespace the audit was limited to, when it was. */
+  namespace?: string;
+  /**
+   * Objects not evaluated: in namespaces the configuration excludes (`namespaces.excluded`), or
+   * being deleted. They are counted in objectsByKind all the same.
+   */
+  notEvaluated?: { excludedNamespaces: number; deleting: number };
 }

@@ -3,6 +3,7 @@
  * function of its arguments and a CliIO, so tests can run them directly as well as through the bin.
  */
 import { MAX_MANIFEST_BYTES } from '../scan/manifests.js';
+import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CERTS_USAGE, certsCommand } from './certs-command.js';
 import { CliError, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULES_USAGE, rulesCommand } from './rules-command.js';
@@ -18,6 +19,7 @@ Commands:
   serve                 run the admission webhook over HTTPS; see palisade serve --help
   certs generate        make a CA and a serving certificate for the webhook
   webhook-config        render the webhook configurations for the loaded rules
+  audit                 audit what runs in a cluster with the rules; see palisade audit --help
   scan [PATH...|-]      scan manifests with the rules (CI); see palisade scan --help
   test [DIR...]         run every rule's pass/ and fail/ fixtures
   rules list            list rules with severity, mode and standards
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   serve: { run: serveCommand, usage: SERVE_USAGE },
   certs: { run: certsCommand, usage: CERTS_USAGE },
   'webhook-config': { run: webhookConfigCommand, usage: WEBHOOK_CONFIG_USAGE },
+  audit: { run: auditCommand, usage: AUDIT_USAGE },
   scan: { run: scanCommand, usage: SCAN_USAGE },
   test: { run: testCommand, usage: TEST_USAGE },
   rules: { run: rulesCommand, usage: RULES_USAGE },

@@ -1,0 +1,238 @@
+/**
+ * One audit of a cluster: every object of every kind the rules match, through the same evaluate →
+ * decide pipeline as admission and `palisade scan`, attributed to its owner.
+ *
+ *   discovery → plan (kinds.ts) → Namespaces and context kinds (kept: labels, ClusterContext)
+ *   → each audited kind, page by page (list.ts): evaluate, keep metadata + findings, drop the object
+ *   → owner chains (owners.ts, metadata-only reads) → decide + group (entries.ts) → AuditResult
+ *
+ * Full objects are never kept once evaluated, except those context rules must see (the kinds they
+ * declare in contextKinds) and Namespaces, without managedFields. No process-level state: all that
+ * lives is in this call, so the controller can run it again (never two at once) with the same pieces.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { PalisadeConfig } from '../config/types.js';
+import { evaluate, prepareObject } from '../engine/evaluate.js';
+import { isRecord, kindKey } from '../engine/pod-spec.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import { matchesAnyGlob } from '../engine/selectors.js';
+import type { ClusterContext, Finding, KubeObject, Resource } from '../engine/types.js';
+import { clusterContextOf } from '../scan/scan.js';
+import { apiVersionOf, Discovery } from './discovery.js';
+import { buildEntries, type AuditedObject } from './entries.js';
+import { AUDIT_OPERATION, isNamespaceKind, planKinds, wantedKinds, type AuditKind } from './kinds.js';
+import { kubeApiFor, type KubeApi } from './kube-api.js';
+import { listPages } from './list.js';
+import { metadataReader, OwnerResolver, ownerNodeOf } from './owners.js';
+import type { AuditResult } from './types.js';
+
+export interface AuditProgress {
+  /** The kind being read, as in objectsByKind (`Pod`, `apps/Deployment`). */
+  kind: string;
+  /** Objects of the kind read so far. */
+  listed: number;
+  /** Estimated number of objects of the kind, when the API server says. */
+  total?: number;
+}
+
+export interface AuditOptions {
+  /** The cluster. Either kc or api. */
+  kc?: KubeConfig;
+  /** A ready client (tests hand in a fake cluster); wins over kc. */
+  api?: KubeApi;
+  /** Discovery already loaded with the same client (saves its requests). */
+  discovery?: Discovery;
+  ruleSet: RuleSet;
+  config: PalisadeConfig;
+  /** The clock: read when the audit starts (decisions, expiry of exceptions) and when it ends. */
+  now: () => Date;
+  /** Audit one namespace only (cluster-scoped kinds the rules match are skipped). */
+  namespace?: string;
+  /** Also evaluate objects in the namespaces the configuration excludes (kube-system...). */
+  includeExcludedNamespaces?: boolean;
+  /** `limit` of each list page (default 500). */
+  pageSize?: number;
+  onProgress?: (progress: AuditProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function runAudit(options: AuditOptions): Promise<AuditResult> {
+  const { ruleSet, config, signal } = options;
+  const api = options.api ?? (options.kc ? kubeApiFor(options.kc) : undefined);
+  if (!api) throw new TypeError('runAudit needs kc or api');
+  const startedAt = options.now();
+  const namespace = options.namespace;
+  const discovery = options.discovery ?? (await Discovery.load(api, signal));
+  const plan = await planKinds(ruleSet, discovery, { ...(namespace !== undefined ? { namespace } : {}), ...(signal ? { signal } : {}) });
+  const skippedKinds = [...plan.skipped];
+  const objectsByKind: Record<string, number> = {};
+  const resolver = new OwnerResolver(metadataReader(api, discovery, options.pageSize ? { pageSize: options.pageSize } : {}));
+  const read = async (kind: AuditKind, handle: (object: KubeObject) => void, fieldSelector?: string): Promise<boolean> => {
+    signal?.throwIfAborted();
+    let listed = 0;
+    try {
+      const pages = listPages(api, kind, {
+        ...(kind.namespaced && namespace !== undefined ? { namespace } : {}),
+        ...(fieldSelector ? { fieldSelector } : {}),
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      for await (const page of pages) {
+        for (const object of page.items) handle(object);
+        listed = page.listed;
+        options.onProgress?.({ kind: kind.label, listed, ...(page.total !== undefined ? { total: page.total } : {}) });
+      }
+      return true;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const message = (error as Error).message;
+      // A kind both read for context and audited is tried twice; it is reported once.
+      if (!skippedKinds.some((s) => s.kind === kind.label)) {
+        skippedKinds.push({ kind: kind.label, reason: listed > 0 ? `listing stopped after ${listed} objects: ${message}` : `cannot be listed: ${message}` });
+      }
+      return false;
+    } finally {
+      objectsByKind[kind.label] = (objectsByKind[kind.label] ?? 0) + listed;
+    }
+  };
+
+  // Namespaces first: their labels decide namespace modes and namespaceSelectors of every object.
+  const namespaceKind = await namespaceResource(discovery, signal);
+  const namespaces = new Map<string, KubeObject>();
+  const namespaceLabelsOf = new Map<string, Record<string, string>>();
+  const keep = (object: KubeObject): KubeObject => {
+    slim(object);
+    prepareObject(object);
+    resolver.remember(ownerNodeOf(object));
+    return object;
+  };
+  const namespacesRead = await read(namespaceKind, (object) => {
+    namespaces.set(nameOf(object), keep(object));
+    namespaceLabelsOf.set(nameOf(object), ownerNodeOf(object).labels);
+  }, namespace !== undefined ? `metadata.name=${namespace}` : undefined);
+  if (!namespacesRead) throw new AuditError(`cannot audit without the cluster's Namespaces: ${skippedKinds.find((s) => s.kind === 'Namespace')?.reason ?? ''}`);
+  if (namespace !== undefined && !namespaces.has(namespace)) throw new AuditError(`namespace "${namespace}" not found`);
+
+  // Context kinds, kept whole (less managedFields) for the rules that declared them.
+  const wanted = wantedKinds(ruleSet);
+  const collected = new Map<string, KubeObject[]>([[kindKey('', 'Namespace'), [...namespaces.values()]]]);
+  const untrusted = new Set<string>();
+  for (const kind of plan.kinds.filter((k) => k.context && !isNamespaceKind(k))) {
+    const objects: KubeObject[] = [];
+    if (await read(kind, (object) => objects.push(keep(object)))) collected.set(kindKey(kind.group, kind.kind), objects);
+    // A context kind that could not be read would make its rules report what is not there.
+    else for (const id of wanted.context.get(kindKey(kind.group, kind.kind)) ?? []) untrusted.add(id);
+  }
+  const contextKinds = plan.kinds.filter((k) => k.context);
+  const cluster: ClusterContext | undefined = contextKinds.length > 0
+    ? clusterContextOf(contextKinds.flatMap((k) => collected.get(kindKey(k.group, k.kind)) ?? []))
+    : undefined;
+
+  const audited: AuditedObject[] = [];
+  const intern = interner();
+  const notEvaluated = { excludedNamespaces: 0, deleting: 0 };
+  const excluded = options.includeExcludedNamespaces ? [] : config.policy.excludedNamespaces;
+  const evaluateOne = (kind: AuditKind, object: KubeObject): void => {
+    const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
+    if (metadata['deletionTimestamp']) {
+      notEvaluated.deleting++;
+      return;
+    }
+    const ownNamespace = isNamespaceKind(kind) ? nameOf(object) : typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
+    if (ownNamespace && matchesAnyGlob(excluded, ownNamespace)) {
+      notEvaluated.excludedNamespaces++;
+      return;
+    }
+    const namespaceObject = ownNamespace ? namespaces.get(ownNamespace) : undefined;
+    const namespaceLabels = ownNamespace ? namespaceLabelsOf.get(ownNamespace) : undefined;
+    const resource: Resource = {
+      object,
+      operation: AUDIT_OPERATION,
+      ...(namespaceObject ? { namespaceObject } : {}),
+      ...(namespaceLabels ? { namespaceLabels } : {}),
+    };
+    const evaluation = evaluate(ruleSet, resource, { phase: 'audit', ...(cluster ? { cluster } : {}) });
+    const findings = untrusted.size > 0 ? evaluation.findings.filter((f) => !untrusted.has(f.ruleId)) : evaluation.findings;
+    const evaluated = untrusted.size > 0 ? evaluation.evaluated.filter((id) => !untrusted.has(id)) : evaluation.evaluated;
+    const node = ownerNodeOf(object, apiVersionOf(kind), kind.kind);
+    resolver.remember(node);
+    audited.push({ ...node, findings: intern.findings(findings), evaluated: intern.ids(evaluated), ...(namespaceLabels ? { namespaceLabels } : {}) });
+  };
+  for (const kind of plan.kinds.filter((k) => k.audited)) {
+    const kept = collected.get(kindKey(kind.group, kind.kind));
+    if (kept) {
+      for (const object of kept) evaluateOne(kind, object);
+    } else {
+      await read(kind, (object) => evaluateOne(kind, object));
+    }
+  }
+
+  await resolver.resolve(audited, signal);
+  const entries = buildEntries(audited, (node) => resolver.chainOf(node), config.policy, startedAt);
+  return {
+    startedAt,
+    finishedAt: options.now(),
+    objectsByKind,
+    entries,
+    skippedKinds,
+    ...(namespace !== undefined ? { namespace } : {}),
+    notEvaluated,
+  };
+}
+
+/** The audit could not run at all (as opposed to a kind it could not read, which is reported). */
+export class AuditError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditError';
+  }
+}
+
+async function namespaceResource(discovery: Discovery, signal: AbortSignal | undefined): Promise<AuditKind> {
+  const found = await discovery.find('', 'Namespace', signal);
+  if ('error' in found) throw new AuditError(`the cluster serves no Namespaces: ${found.error}`);
+  return { ...found, label: 'Namespace', audited: false, context: false };
+}
+
+/**
+ * Pods of one ReplicaSet give identical findings, and 3,000 Pods give the same few rule-id lists:
+ * each distinct one is kept once, and the audited objects share it.
+ */
+function interner(): { findings(list: Finding[]): readonly Finding[]; ids(list: string[]): readonly string[] } {
+  const findings = new Map<string, Finding>();
+  const ids = new Map<string, readonly string[]>();
+  const none: readonly Finding[] = Object.freeze([]);
+  return {
+    findings(list) {
+      if (list.length === 0) return none;
+      return list.map((f) => {
+        const key = [f.code, f.result, f.message, f.paths.join('\n'), f.containers.join('\n'), f.images.join('\n')].join('\u0000');
+        const seen = findings.get(key);
+        if (seen) return seen;
+        findings.set(key, f);
+        return f;
+      });
+    },
+    ids(list) {
+      const key = list.join('\u0000');
+      let seen = ids.get(key);
+      if (!seen) {
+        seen = Object.freeze([...list]);
+        ids.set(key, seen);
+      }
+      return seen;
+    },
+  };
+}
+
+/** What is never needed again of an object that is kept: the field managers' bookkeeping. */
+function slim(object: KubeObject): void {
+  const metadata = object['metadata'];
+  if (isRecord(metadata)) delete metadata['managedFields'];
+}
+
+function nameOf(object: KubeObject): string {
+  const metadata = object['metadata'];
+  const name = isRecord(metadata) ? metadata['name'] : undefined;
+  return typeof name === 'string' ? name : '';
+}
