@@ -7,6 +7,7 @@ import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CERTS_USAGE, certsCommand } from './certs-command.js';
 import { CliError, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULES_USAGE, rulesCommand } from './rules-command.js';
+import { REPORT_USAGE, reportCommand } from './report-command.js';
 import { SCAN_USAGE, scanCommand } from './scan-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { TEST_USAGE, testCommand } from './test-command.js';
@@ -20,6 +21,8 @@ Commands:
   certs generate        make a CA and a serving certificate for the webhook
   webhook-config        render the webhook configurations for the loaded rules
   audit                 audit what runs in a cluster with the rules; see palisade audit --help
+  report rollout|compliance|convert
+                        render the stored audit reports; see palisade report --help
   scan [PATH...|-]      scan manifests with the rules (CI); see palisade scan --help
   test [DIR...]         run every rule's pass/ and fail/ fixtures
   rules list            list rules with severity, mode and standards
@@ -40,6 +43,7 @@ const COMMANDS: Record<string, Command> = {
   certs: { run: certsCommand, usage: CERTS_USAGE },
   'webhook-config': { run: webhookConfigCommand, usage: WEBHOOK_CONFIG_USAGE },
   audit: { run: auditCommand, usage: AUDIT_USAGE },
+  report: { run: reportCommand, usage: REPORT_USAGE },
   scan: { run: scanCommand, usage: SCAN_USAGE },
   test: { run: testCommand, usage: TEST_USAGE },
   rules: { run: rulesCommand, usage: RULES_USAGE },
