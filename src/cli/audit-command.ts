@@ -16,6 +16,9 @@ import type { AuditResult } from '../audit/types.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { FileProblemsError } from '../rules/problems.js';
 import { loadPolicy } from '../server/load-policy.js';
+import { buildReports } from '../reports/openreports.js';
+import { listNamespaceNames } from '../kube/report-inputs.js';
+import { rollout } from './report-command.js';
 import { CliError, EXIT_DENIED, EXIT_OK, type CliIO } from './cli-error.js';
 import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 
@@ -41,6 +44,9 @@ Options:
   --include-excluded-namespaces
                         also evaluate the namespaces the configuration excludes (kube-system...)
   --format FORMAT       table | json (default: table; json prints the AuditResult)
+  --rollout FORMAT      instead, the rollout report: what enforce would block, by rule and owner,
+                        and the rules safe to enforce now: markdown | html | json
+  --team-label LABEL    with --rollout: the workload label that names the owning team
   --output FILE         write the report to FILE instead of stdout
   --color / --no-color  force colour on or off (default: on for a terminal)
   --exit-zero           report only: exit 0 even when something would be denied
@@ -73,6 +79,8 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
       config: { type: 'string' },
       'include-excluded-namespaces': { type: 'boolean' },
       format: { type: 'string', default: 'table' },
+      rollout: { type: 'string' },
+      'team-label': { type: 'string' },
       output: { type: 'string' },
       color: { type: 'boolean' },
       'no-color': { type: 'boolean' },
@@ -80,6 +88,7 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
     },
   });
   const format = values.format ?? 'table';
+  if (values.rollout !== undefined && !['markdown', 'html', 'json'].includes(values.rollout)) throw new CliError(`unknown --rollout format "${values.rollout}"; use markdown, html or json`);
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`unknown --format "${format}"; use one of: ${FORMATS.join(', ')}`);
   const namespace = values.namespace;
   if (namespace !== undefined && !NAMESPACE_NAME.test(namespace)) throw new CliError(`--namespace "${namespace}": not a namespace name`);
@@ -148,7 +157,10 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
   }
 
   const color = values['no-color'] ? false : (values.color ?? (io.isTTY && !values.output && !io.env['NO_COLOR']));
-  const text = format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderAuditSummary(result, { color });
+  const rolloutFormat = values.rollout;
+  const text = rolloutFormat !== undefined
+    ? rollout(buildReports(result, { now: io.now() }), load, await listNamespaceNames(kc), values['team-label'], rolloutFormat, io.now())
+    : format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderAuditSummary(result, { color });
   if (values.output) await writeFile(values.output, text);
   else io.stdout(text);
 

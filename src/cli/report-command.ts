@@ -192,7 +192,8 @@ function kubeConfigOrFail(kubeconfig: string | undefined, context: string | unde
   return kc;
 }
 
-function rollout(reports: Report[], load: LoadedPolicy, namespaces: string[], teamLabel: string | undefined, format: string, now: Date): string {
+/** The rollout report in a format, from reports stored in the cluster or built by `palisade audit`. */
+export function rollout(reports: Report[], load: LoadedPolicy, namespaces: string[], teamLabel: string | undefined, format: string, now: Date): string {
   const report = buildRolloutReport({
     reports,
     rules: load.ruleSet.rules.map((r) => r.meta),

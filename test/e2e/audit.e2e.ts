@@ -165,6 +165,17 @@ t.test('palisade audit: JSON is the AuditResult; exit 1 when an enforced rule wo
   t.notMatch(io.err, /\r/, 'no redrawn line when not a terminal');
 });
 
+t.test('palisade audit --rollout: what enforce would block, by rule and owner, and what is safe to enforce', async (t) => {
+  const io = captureIO();
+  await auditCommand(['--kubeconfig', plane.kubeconfig, '--config', CONFIG, '--rules', USER_RULES, '--rollout', 'json', '--exit-zero'], io);
+  const report = JSON.parse(io.out) as Record<string, unknown>;
+  t.ok(report, 'the rollout report is JSON');
+  t.match(io.out, /"web"/, 'it names the workloads that enforce would block');
+  const markdown = captureIO();
+  await auditCommand(['--kubeconfig', plane.kubeconfig, '--config', CONFIG, '--rules', USER_RULES, '--rollout', 'markdown', '--exit-zero'], markdown);
+  t.match(markdown.out, /^## Palisade rollout report/m, 'and as markdown');
+});
+
 t.test('palisade audit: the table summary; exit 0 when nothing is enforced', async (t) => {
   const io = captureIO(true);
   const output = join(work, 'audit.txt');
