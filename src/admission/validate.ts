@@ -27,6 +27,8 @@ export interface AdmissionContext {
   registration: Registration;
   /** Ids of the rules from rule folders (a Rule resource may not take one); empty when unknown. */
   fileRuleIds?: ReadonlySet<string>;
+  /** True once the API server's deadline for this call has (nearly) passed. */
+  pastDeadline?: () => boolean;
   /** The Namespace object by name, from the cluster's namespace cache; absent when standalone. */
   namespaceObject?: (name: string) => KubeObject | undefined;
 }
@@ -73,7 +75,8 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
   const namespaceObject = request.namespace ? context.namespaceObject?.(request.namespace) : undefined;
   const resource = resourceOf(request, object, namespaceObject);
   const unchangedPodSpec = oldObject ? podSpecUnchanged(context.ruleSet, object, oldObject) : false;
-  const evaluation = evaluate(context.ruleSet, resource, { phase: 'admission' });
+  const deadline = context.pastDeadline ? { pastDeadline: context.pastDeadline } : {};
+  const evaluation = evaluate(context.ruleSet, resource, { phase: 'admission', ...deadline });
   const usesPodSpec = new Set(context.ruleSet.rules.filter((r) => r.usesPodSpec).map((r) => r.meta.id));
 
   let findings: Finding[] = evaluation.findings;
@@ -82,7 +85,7 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
   if (unchangedPodSpec) findings = findings.filter((f) => !usesPodSpec.has(f.ruleId));
   let existing: string[] = [];
   if (oldObject && findings.length > 0 && config.admission.allowExistingViolations) {
-    const before = evaluate(context.ruleSet, { ...resource, object: oldObject, oldObject: null }, { phase: 'admission' });
+    const before = evaluate(context.ruleSet, { ...resource, object: oldObject, oldObject: null }, { phase: 'admission', ...deadline });
     const failedBefore = new Set(before.findings.filter((f) => f.result === 'fail').map((f) => f.code));
     existing = [...new Set(findings.filter((f) => f.result === 'fail' && failedBefore.has(f.code)).map((f) => f.ruleId))];
     findings = findings.filter((f) => !(f.result === 'fail' && failedBefore.has(f.code)));

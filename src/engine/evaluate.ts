@@ -22,6 +22,11 @@ export interface EvaluationOptions {
   cluster?: ClusterContext;
   /** Rule id → parameter values for this evaluation only, over the compiled ones (fixtures). */
   parameters?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * True once the caller's deadline has passed (admission: the API server's timeout). Rules not
+   * yet run then end as error findings, which follow their onError, instead of answering late.
+   */
+  pastDeadline?: () => boolean;
 }
 
 export interface Evaluation {
@@ -58,6 +63,12 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   const labels = matchLabelsOf(resource);
   for (const rule of candidates) {
     if (!appliesTo(rule, resource, options.phase, namespace, labels)) continue;
+    if (options.pastDeadline?.()) {
+      const first = rule.validations[0] as CompiledValidation;
+      result.evaluated.push(rule.meta.id);
+      result.findings.push(findingFor({ rule, object, podSpec }, first, 'error', 'not evaluated: the deadline of the request passed', []));
+      continue;
+    }
     ruleSet.env.beginEvaluation(object, anchors);
     const override = options.parameters?.[rule.meta.id];
     activation.params = override ? { ...rule.params, ...override } : rule.params;

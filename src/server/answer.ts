@@ -28,6 +28,9 @@ export interface AnswerOptions {
 export function answerReview(review: AdmissionReview, context: Omit<AdmissionContext, 'now'>, options: AnswerOptions): AdmissionReviewResponse {
   const request = review.request;
   const timeoutMs = parseTimeout(options.timeout) * 1000;
+  // Leave room to serialise and send the answer: stop evaluating a little before the deadline.
+  const evaluateUntil = options.receivedAt + timeoutMs - Math.max(250, timeoutMs / 10);
+  const pastDeadline = (): boolean => performance.now() > evaluateUntil;
   let response: AdmissionResponse;
   let outcome: Partial<ValidateOutcome> = {};
   let decision = 'allowed';
@@ -44,7 +47,7 @@ export function answerReview(review: AdmissionReview, context: Omit<AdmissionCon
         if (mutated.patchedRules.length > 0) decision = 'patched';
         if (mutated.errors.length > 0) options.log.warn({ uid: request.uid, errors: mutated.errors }, 'mutation errors');
       } else {
-        outcome = validate(request, { ...context, now: options.clock() });
+        outcome = validate(request, { ...context, now: options.clock(), pastDeadline });
         response = outcome.response as AdmissionResponse;
       }
       if (outcome.skipped) decision = 'skipped';

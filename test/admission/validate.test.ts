@@ -175,3 +175,12 @@ t.test('two registrations: both deny with every enforced rule; each warns only f
   t.equal(onlyAudit.response.allowed, true, 'with nothing enforced the enforce registration allows');
   t.notOk(onlyAudit.response.warnings, 'and leaves the warnings to the audit registration');
 });
+
+t.test('past the deadline, rules not yet run end as errors that follow onError', async (t) => {
+  const { response, decision } = run('pod-privileged-create.json', config(), { pastDeadline: () => true });
+  t.equal(response.allowed, false, 'enforced rules deny (onError: deny is the default)');
+  t.match(response.status?.message, /could not be evaluated: not evaluated: the deadline of the request passed/);
+  t.ok(decision?.findings.every((f) => f.result === 'error'));
+  const lenient = run('pod-privileged-create.json', config((c) => { c.policy.onError = 'allow'; for (const r of builtinRules.rules) c.policy.rules[r.meta.id] = { onError: 'allow' }; }), { pastDeadline: () => true });
+  t.equal(lenient.response.allowed, true, 'with onError: allow the request passes');
+});
