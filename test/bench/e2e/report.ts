@@ -1,0 +1,146 @@
+/**
+ * Runs → medians per setup, throughput ratios (of the medians, and paired within each round), and
+ * the printed table. Pure: the numbers in, text and data out.
+ */
+import { median, type LoadResult } from './load.js';
+import type { SetupName, WebhookConfiguration } from './setups.js';
+
+export interface Run {
+  setup: SetupName;
+  round: number;
+  /** 1-based position of the run within its round. */
+  position: number;
+  namespace: string;
+  load: LoadResult;
+  warmup: { created: number; failed: number; failures: string[] };
+  /** µs of CPU per created Pod: kube-apiserver, etcd, kube-controller-manager, webhook, client. */
+  cpuUsPerPod: Record<string, number>;
+  /** CPU used by other processes on the machine during the measured window, in cores. */
+  otherCpuCores?: number;
+  namespaceDeleteMs: number;
+  /** Palisade's own count of the Pod creates it decided during the run (warm-up included), by decision. */
+  webhookDecisions?: Record<string, number>;
+}
+
+export interface SetupSummary {
+  podsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerPod: Record<string, number>;
+}
+
+export interface Ratio {
+  /** Ratio of the median throughputs. */
+  ofMedians: number;
+  /** Throughput ratio within each round, in round order. */
+  perRound: number[];
+}
+
+export interface Summary {
+  setups: Record<SetupName, SetupSummary>;
+  ratios: { palisadeToNull: Ratio; palisadeToNone: Ratio; nullToNone: Ratio };
+  failed: number;
+  /** Palisade runs in which Palisade did not allow exactly the Pods that were stored. */
+  undecided: number;
+}
+
+/** Palisade allowed exactly the Pods that were created, and decided nothing else. */
+function allAllowed(run: Run): boolean {
+  const decisions = run.webhookDecisions ?? {};
+  const stored = run.load.created + run.warmup.created;
+  return decisions['allowed'] === stored && Object.values(decisions).reduce((a, b) => a + b, 0) === stored;
+}
+
+const SETUPS: readonly SetupName[] = ['none', 'null', 'palisade'];
+const CPU_COLUMNS = ['kube-apiserver', 'etcd', 'webhook'] as const;
+
+export function summarise(runs: readonly Run[]): Summary {
+  const setups = {} as Record<SetupName, SetupSummary>;
+  for (const setup of SETUPS) {
+    const mine = runs.filter((r) => r.setup === setup);
+    const names = [...new Set(mine.flatMap((r) => Object.keys(r.cpuUsPerPod)))];
+    const cpuUsPerPod: Record<string, number> = {};
+    for (const name of names) cpuUsPerPod[name] = median(mine.map((r) => r.cpuUsPerPod[name]).filter((v): v is number => v !== undefined));
+    // Every process, summed per run, then the median: not the sum of the medians.
+    if (names.length > 0) cpuUsPerPod['all'] = median(mine.map((r) => Object.values(r.cpuUsPerPod).reduce((a, b) => a + b, 0)));
+    setups[setup] = {
+      podsPerSecond: median(mine.map((r) => r.load.podsPerSecond)),
+      p50Ms: median(mine.map((r) => r.load.p50Ms)),
+      p99Ms: median(mine.map((r) => r.load.p99Ms)),
+      cpuUsPerPod,
+    };
+  }
+  const ratio = (a: SetupName, b: SetupName): Ratio => {
+    const rounds = [...new Set(runs.map((r) => r.round))].sort((x, y) => x - y);
+    const perRound = rounds.flatMap((round) => {
+      const ra = runs.find((r) => r.round === round && r.setup === a);
+      const rb = runs.find((r) => r.round === round && r.setup === b);
+      return ra && rb ? [ra.load.podsPerSecond / rb.load.podsPerSecond] : [];
+    });
+    return { ofMedians: setups[a].podsPerSecond / setups[b].podsPerSecond, perRound };
+  };
+  return {
+    setups,
+    ratios: { palisadeToNull: ratio('palisade', 'null'), palisadeToNone: ratio('palisade', 'none'), nullToNone: ratio('null', 'none') },
+    failed: runs.reduce((n, r) => n + r.load.failed + r.warmup.failed, 0),
+    undecided: runs.filter((r) => r.webhookDecisions && !allAllowed(r)).length,
+  };
+}
+
+const fmt = (n: number | undefined, digits = 1): string => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatReport(summary: Summary, runs: readonly Run[], labels: Record<SetupName, string>): string {
+  const out: string[] = [];
+  out.push(
+    table(
+      ['setup', 'pods/s', 'p50 ms', 'p99 ms', ...CPU_COLUMNS.map((c) => `${c === 'kube-apiserver' ? 'apiserver' : c} CPU µs/pod`), 'all CPU µs/pod'],
+      SETUPS.map((setup) => {
+        const s = summary.setups[setup];
+        return [labels[setup], fmt(s.podsPerSecond), fmt(s.p50Ms), fmt(s.p99Ms), ...CPU_COLUMNS.map((c) => fmt(s.cpuUsPerPod[c], 0)), fmt(s.cpuUsPerPod['all'], 0)];
+      }),
+    ),
+  );
+  const ratio = (r: Ratio): string => `${fmt(r.ofMedians, 2)}× (per round: ${r.perRound.map((x) => fmt(x, 2)).join(', ')})`;
+  out.push(`   palisade / null webhook:   ${ratio(summary.ratios.palisadeToNull)}; target ≥ 0.95×: Palisade's own cost`);
+  out.push(`   palisade / no webhook:     ${ratio(summary.ratios.palisadeToNone)}; Kyverno 1.18.1's own benchmark, one replica: 0.69×`);
+  out.push(`   null webhook / no webhook: ${ratio(summary.ratios.nullToNone)}; what calling any webhook costs`);
+  const all = (setup: SetupName): number | undefined => summary.setups[setup].cpuUsPerPod['all'];
+  const cpuRatio = (a: SetupName, b: SetupName): string => {
+    const ca = all(a);
+    const cb = all(b);
+    return ca === undefined || cb === undefined ? '—' : `${fmt(cb / ca, 2)}×`;
+  };
+  out.push(
+    `   the same ratios from CPU per Pod (all processes; what throughput comes to when the machine is the limit): ` +
+      `palisade / null ${cpuRatio('palisade', 'null')}, palisade / none ${cpuRatio('palisade', 'none')}, null / none ${cpuRatio('null', 'none')}`,
+  );
+  out.push(`   failed requests: ${summary.failed}; Palisade runs where Palisade did not allow exactly the Pods stored: ${summary.undecided}`);
+  out.push('');
+  out.push('   runs (round.position setup: pods/s, p50/p99 ms, Pods created, CPU used by other processes in cores, namespace deletion s):');
+  for (const r of runs) {
+    out.push(
+      `   ${r.round}.${r.position} ${r.setup.padEnd(8)} ${fmt(r.load.podsPerSecond).padStart(6)}/s  ${fmt(r.load.p50Ms)}/${fmt(r.load.p99Ms)} ms  ` +
+        `${r.load.created + r.warmup.created} Pods${r.webhookDecisions ? ` (${Object.entries(r.webhookDecisions).map(([d, n]) => `${n} ${d}`).join(', ')} by Palisade)` : ''}  ` +
+        `others ${fmt(r.otherCpuCores, 2)}  ${fmt(r.namespaceDeleteMs / 1000)} s` +
+        (r.load.failed + r.warmup.failed > 0 ? `  FAILED ${r.load.failed + r.warmup.failed}: ${r.load.failures[0] ?? r.warmup.failures[0] ?? ''}` : ''),
+    );
+  }
+  return out.join('\n');
+}
+
+/** One line per configuration: its webhooks, with failure policy and the resources they receive. */
+export function describeRegistration(configs: readonly WebhookConfiguration[]): string[] {
+  return configs.map((config) => {
+    const webhooks = config.webhooks.map((w) => {
+      const resources = [...new Set((w.rules ?? []).flatMap((r) => r.resources))];
+      return `${w.name} (${w.failurePolicy ?? '?'}; ${resources.length > 6 ? `${resources.slice(0, 6).join(', ')}, …` : resources.join(', ')})`;
+    });
+    return `${config.kind}: ${webhooks.join('; ')}`;
+  });
+}
