@@ -9,6 +9,9 @@
  * Full objects are never kept once evaluated, except those context rules must see (the kinds they
  * declare in contextKinds) and Namespaces, without managedFields. No process-level state: all that
  * lives is in this call, so the controller can run it again (never two at once) with the same pieces.
+ *
+ * auditSnapshot is the audit up to the evaluated objects; runAudit adds owners and entries. The
+ * controller (src/controller/) keeps a snapshot and evaluates later changes with evaluateObject.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PalisadeConfig } from '../config/types.js';
@@ -56,7 +59,112 @@ export interface AuditOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What one object's evaluation needs besides the object: the rules, the cluster's Namespaces (their
+ * labels decide modes and namespace selectors; the object itself is `namespaceObject` in CEL) and
+ * the cluster context the context rules read. The controller keeps one of these current between
+ * audits, so an object changed later is evaluated exactly as a full audit would evaluate it.
+ */
+export interface EvaluationContext {
+  ruleSet: RuleSet;
+  /** Namespaces by name, slimmed and prepared (slimObject, prepareObject). */
+  namespaces: ReadonlyMap<string, KubeObject>;
+  namespaceLabels: ReadonlyMap<string, Record<string, string>>;
+  cluster?: ClusterContext;
+  /** Context rules whose context kinds could not be read: they would report what is not there. */
+  untrusted: ReadonlySet<string>;
+  /** Namespaces (globs) whose objects are not evaluated. */
+  excluded: readonly string[];
+  /** Shares identical findings and rule-id lists between objects (see interner). */
+  intern?: Interner;
+}
+
+/** An object evaluated, or why it was not. */
+export type ObjectVerdict = { audited: AuditedObject } | { skipped: 'deleting' | 'excludedNamespace' };
+
+/**
+ * Evaluates one object of `kind` as the audit does: objects being deleted and objects in excluded
+ * namespaces are skipped; the findings of untrusted context rules are dropped. Prepares the object
+ * in place (secrets redacted, integers as BigInt); keeps nothing of it but metadata and findings.
+ */
+export function evaluateObject(kind: Pick<AuditKind, 'group' | 'version' | 'kind'>, object: KubeObject, context: EvaluationContext): ObjectVerdict {
+  const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
+  if (metadata['deletionTimestamp']) return { skipped: 'deleting' };
+  const ownNamespace = isNamespaceKind(kind) ? nameOf(object) : typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
+  if (ownNamespace && matchesAnyGlob(context.excluded, ownNamespace)) return { skipped: 'excludedNamespace' };
+  const namespaceObject = ownNamespace ? context.namespaces.get(ownNamespace) : undefined;
+  const namespaceLabels = ownNamespace ? context.namespaceLabels.get(ownNamespace) : undefined;
+  const resource: Resource = {
+    object,
+    operation: AUDIT_OPERATION,
+    ...(namespaceObject ? { namespaceObject } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+  };
+  const { untrusted, intern } = context;
+  const evaluation = evaluate(context.ruleSet, resource, { phase: 'audit', ...(context.cluster ? { cluster: context.cluster } : {}) });
+  const findings = untrusted.size > 0 ? evaluation.findings.filter((f) => !untrusted.has(f.ruleId)) : evaluation.findings;
+  const evaluated = untrusted.size > 0 ? evaluation.evaluated.filter((id) => !untrusted.has(id)) : evaluation.evaluated;
+  const node = ownerNodeOf(object, apiVersionOf(kind), kind.kind);
+  return {
+    audited: {
+      ...node,
+      findings: intern ? intern.findings(findings) : findings,
+      evaluated: intern ? intern.ids(evaluated) : evaluated,
+      ...(namespaceLabels ? { namespaceLabels } : {}),
+    },
+  };
+}
+
+/** An evaluated object with the version of it that was evaluated (to tell a later change from a replay). */
+export interface AuditedVersion {
+  kind: AuditKind;
+  resourceVersion: string;
+  audited: AuditedObject;
+}
+
+/**
+ * Everything one audit read and kept, before owners are resolved and entries built: runAudit turns
+ * it into an AuditResult; the controller keeps it and follows the cluster from there (it watches
+ * each kind from `listVersions`, evaluates changed objects with `context`, attributes them with
+ * `resolver`).
+ */
+export interface AuditSnapshot {
+  startedAt: Date;
+  /** The kinds read: audited, read for context rules, or both (Namespaces are `namespaceKind`). */
+  kinds: AuditKind[];
+  namespaceKind: AuditKind;
+  context: EvaluationContext;
+  /** Objects kept whole for the context rules, by kindKey (Namespaces included). */
+  contextObjects: Map<string, KubeObject[]>;
+  objects: AuditedVersion[];
+  /** Knows every object read, and reads (metadata only) the owners no list read. */
+  resolver: OwnerResolver;
+  /** The resourceVersion of each kind's list, by kind label: where a watch of it starts. */
+  listVersions: Map<string, string>;
+  objectsByKind: Record<string, number>;
+  skippedKinds: { kind: string; reason: string }[];
+  notEvaluated: { excludedNamespaces: number; deleting: number };
+  namespace?: string;
+}
+
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
+  const snapshot = await auditSnapshot(options);
+  const audited = snapshot.objects.map((o) => o.audited);
+  await snapshot.resolver.resolve(audited, options.signal);
+  const entries = buildEntries(audited, (node) => snapshot.resolver.chainOf(node), options.config.policy, snapshot.startedAt);
+  return {
+    startedAt: snapshot.startedAt,
+    finishedAt: options.now(),
+    objectsByKind: snapshot.objectsByKind,
+    entries,
+    skippedKinds: snapshot.skippedKinds,
+    ...(snapshot.namespace !== undefined ? { namespace: snapshot.namespace } : {}),
+    notEvaluated: snapshot.notEvaluated,
+  };
+}
+
+/** Reads and evaluates the cluster (or one namespace); owners are not resolved yet. */
+export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapshot> {
   const { ruleSet, config, signal } = options;
   const api = options.api ?? (options.kc ? kubeApiFor(options.kc) : undefined);
   if (!api) throw new TypeError('runAudit needs kc or api');
@@ -66,8 +174,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const plan = await planKinds(ruleSet, discovery, { ...(namespace !== undefined ? { namespace } : {}), ...(signal ? { signal } : {}) });
   const skippedKinds = [...plan.skipped];
   const objectsByKind: Record<string, number> = {};
+  const listVersions = new Map<string, string>();
   const resolver = new OwnerResolver(metadataReader(api, discovery, options.pageSize ? { pageSize: options.pageSize } : {}));
-  const read = async (kind: AuditKind, handle: (object: KubeObject) => void, fieldSelector?: string): Promise<boolean> => {
+  const read = async (kind: AuditKind, handle: (object: KubeObject, resourceVersion: string) => void, fieldSelector?: string): Promise<boolean> => {
     signal?.throwIfAborted();
     let listed = 0;
     try {
@@ -77,11 +186,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
         ...(signal ? { signal } : {}),
       });
+      let listVersion: string | undefined;
       for await (const page of pages) {
-        for (const object of page.items) handle(object);
+        for (const object of page.items) handle(object, resourceVersionOf(object));
         listed = page.listed;
+        listVersion = page.resourceVersion ?? listVersion;
         options.onProgress?.({ kind: kind.label, listed, ...(page.total !== undefined ? { total: page.total } : {}) });
       }
+      if (listVersion !== undefined) listVersions.set(kind.label, listVersion);
       return true;
     } catch (error) {
       if (signal?.aborted) throw error;
@@ -101,7 +213,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const namespaces = new Map<string, KubeObject>();
   const namespaceLabelsOf = new Map<string, Record<string, string>>();
   const keep = (object: KubeObject): KubeObject => {
-    slim(object);
+    slimObject(object);
     prepareObject(object);
     resolver.remember(ownerNodeOf(object));
     return object;
@@ -128,55 +240,49 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     ? clusterContextOf(contextKinds.flatMap((k) => collected.get(kindKey(k.group, k.kind)) ?? []))
     : undefined;
 
-  const audited: AuditedObject[] = [];
-  const intern = interner();
+  const context: EvaluationContext = {
+    ruleSet,
+    namespaces,
+    namespaceLabels: namespaceLabelsOf,
+    ...(cluster ? { cluster } : {}),
+    untrusted,
+    excluded: options.includeExcludedNamespaces ? [] : config.policy.excludedNamespaces,
+    intern: interner(),
+  };
+  const objects: AuditedVersion[] = [];
   const notEvaluated = { excludedNamespaces: 0, deleting: 0 };
-  const excluded = options.includeExcludedNamespaces ? [] : config.policy.excludedNamespaces;
-  const evaluateOne = (kind: AuditKind, object: KubeObject): void => {
-    const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
-    if (metadata['deletionTimestamp']) {
-      notEvaluated.deleting++;
+  const evaluateOne = (kind: AuditKind, object: KubeObject, resourceVersion: string): void => {
+    const verdict = evaluateObject(kind, object, context);
+    if ('skipped' in verdict) {
+      if (verdict.skipped === 'deleting') notEvaluated.deleting++;
+      else notEvaluated.excludedNamespaces++;
       return;
     }
-    const ownNamespace = isNamespaceKind(kind) ? nameOf(object) : typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
-    if (ownNamespace && matchesAnyGlob(excluded, ownNamespace)) {
-      notEvaluated.excludedNamespaces++;
-      return;
-    }
-    const namespaceObject = ownNamespace ? namespaces.get(ownNamespace) : undefined;
-    const namespaceLabels = ownNamespace ? namespaceLabelsOf.get(ownNamespace) : undefined;
-    const resource: Resource = {
-      object,
-      operation: AUDIT_OPERATION,
-      ...(namespaceObject ? { namespaceObject } : {}),
-      ...(namespaceLabels ? { namespaceLabels } : {}),
-    };
-    const evaluation = evaluate(ruleSet, resource, { phase: 'audit', ...(cluster ? { cluster } : {}) });
-    const findings = untrusted.size > 0 ? evaluation.findings.filter((f) => !untrusted.has(f.ruleId)) : evaluation.findings;
-    const evaluated = untrusted.size > 0 ? evaluation.evaluated.filter((id) => !untrusted.has(id)) : evaluation.evaluated;
-    const node = ownerNodeOf(object, apiVersionOf(kind), kind.kind);
-    resolver.remember(node);
-    audited.push({ ...node, findings: intern.findings(findings), evaluated: intern.ids(evaluated), ...(namespaceLabels ? { namespaceLabels } : {}) });
+    resolver.remember(verdict.audited);
+    objects.push({ kind, resourceVersion, audited: verdict.audited });
   };
   for (const kind of plan.kinds.filter((k) => k.audited)) {
     const kept = collected.get(kindKey(kind.group, kind.kind));
     if (kept) {
-      for (const object of kept) evaluateOne(kind, object);
+      for (const object of kept) evaluateOne(kind, object, resourceVersionOf(object));
     } else {
-      await read(kind, (object) => evaluateOne(kind, object));
+      await read(kind, (object, resourceVersion) => evaluateOne(kind, object, resourceVersion));
     }
   }
 
-  await resolver.resolve(audited, signal);
-  const entries = buildEntries(audited, (node) => resolver.chainOf(node), config.policy, startedAt);
   return {
     startedAt,
-    finishedAt: options.now(),
+    kinds: plan.kinds,
+    namespaceKind,
+    context,
+    contextObjects: collected,
+    objects,
+    resolver,
+    listVersions,
     objectsByKind,
-    entries,
     skippedKinds,
-    ...(namespace !== undefined ? { namespace } : {}),
     notEvaluated,
+    ...(namespace !== undefined ? { namespace } : {}),
   };
 }
 
@@ -188,7 +294,7 @@ export class AuditError extends Error {
   }
 }
 
-async function namespaceResource(discovery: Discovery, signal: AbortSignal | undefined): Promise<AuditKind> {
+export async function namespaceResource(discovery: Discovery, signal: AbortSignal | undefined): Promise<AuditKind> {
   const found = await discovery.find('', 'Namespace', signal);
   if ('error' in found) throw new AuditError(`the cluster serves no Namespaces: ${found.error}`);
   return { ...found, label: 'Namespace', audited: false, context: false };
@@ -198,7 +304,12 @@ async function namespaceResource(discovery: Discovery, signal: AbortSignal | und
  * Pods of one ReplicaSet give identical findings, and 3,000 Pods give the same few rule-id lists:
  * each distinct one is kept once, and the audited objects share it.
  */
-function interner(): { findings(list: Finding[]): readonly Finding[]; ids(list: string[]): readonly string[] } {
+export interface Interner {
+  findings(list: Finding[]): readonly Finding[];
+  ids(list: string[]): readonly string[];
+}
+
+export function interner(): Interner {
   const findings = new Map<string, Finding>();
   const ids = new Map<string, readonly string[]>();
   const none: readonly Finding[] = Object.freeze([]);
@@ -226,7 +337,7 @@ function interner(): { findings(list: Finding[]): readonly Finding[]; ids(list: 
 }
 
 /** What is never needed again of an object that is kept: the field managers' bookkeeping. */
-function slim(object: KubeObject): void {
+export function slimObject(object: KubeObject): void {
   const metadata = object['metadata'];
   if (isRecord(metadata)) delete metadata['managedFields'];
 }
@@ -235,4 +346,10 @@ function nameOf(object: KubeObject): string {
   const metadata = object['metadata'];
   const name = isRecord(metadata) ? metadata['name'] : undefined;
   return typeof name === 'string' ? name : '';
+}
+
+function resourceVersionOf(object: KubeObject): string {
+  const metadata = object['metadata'];
+  const version = isRecord(metadata) ? metadata['resourceVersion'] : undefined;
+  return typeof version === 'string' ? version : '';
 }

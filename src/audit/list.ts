@@ -38,6 +38,11 @@ export interface ListPage {
   total?: number;
   /** True on the first page after an expired continue token restarted the list. */
   restarted: boolean;
+  /**
+   * The list's resourceVersion: every page of one list is a snapshot at the same version (a
+   * restarted list takes a new one), so the last page's is where a watch of the collection starts.
+   */
+  resourceVersion?: string;
 }
 
 export type ListedResource = Pick<ApiResource, 'group' | 'version' | 'kind' | 'resource' | 'namespaced'>;
@@ -94,7 +99,8 @@ export async function* listPages(api: KubeApi, resource: ListedResource, options
     token = typeof metadata['continue'] === 'string' && metadata['continue'] !== '' ? metadata['continue'] : undefined;
     const remaining = metadata['remainingItemCount'];
     const total = typeof remaining === 'number' ? listed + remaining : token === undefined ? listed : undefined;
-    yield { items, listed, ...(total !== undefined ? { total } : {}), restarted };
+    const resourceVersion = typeof metadata['resourceVersion'] === 'string' && metadata['resourceVersion'] !== '' ? metadata['resourceVersion'] : undefined;
+    yield { items, listed, ...(total !== undefined ? { total } : {}), restarted, ...(resourceVersion !== undefined ? { resourceVersion } : {}) };
     restarted = false;
     if (token === undefined) return;
   }

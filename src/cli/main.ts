@@ -5,6 +5,7 @@
 import { MAX_MANIFEST_BYTES } from '../scan/manifests.js';
 import { AUDIT_USAGE, auditCommand } from './audit-command.js';
 import { CERTS_USAGE, certsCommand } from './certs-command.js';
+import { CONTROLLER_USAGE, controllerCommand } from './controller-command.js';
 import { CliError, EXIT_USAGE, type CliIO } from './cli-error.js';
 import { RULES_USAGE, rulesCommand } from './rules-command.js';
 import { REPORT_USAGE, reportCommand } from './report-command.js';
@@ -21,6 +22,7 @@ Commands:
   certs generate        make a CA and a serving certificate for the webhook
   webhook-config        render the webhook configurations for the loaded rules
   audit                 audit what runs in a cluster with the rules; see palisade audit --help
+  controller            the background audit loop (leader-elected), writing reports
   report rollout|compliance|convert
                         render the stored audit reports; see palisade report --help
   scan [PATH...|-]      scan manifests with the rules (CI); see palisade scan --help
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   certs: { run: certsCommand, usage: CERTS_USAGE },
   'webhook-config': { run: webhookConfigCommand, usage: WEBHOOK_CONFIG_USAGE },
   audit: { run: auditCommand, usage: AUDIT_USAGE },
+  controller: { run: controllerCommand, usage: CONTROLLER_USAGE },
   report: { run: reportCommand, usage: REPORT_USAGE },
   scan: { run: scanCommand, usage: SCAN_USAGE },
   test: { run: testCommand, usage: TEST_USAGE },

@@ -25,6 +25,11 @@ export interface ControlPlane {
   bin: string;
   /** Runs the real kubectl against this control plane. */
   kubectl(args: string[], input?: string): { code: number | null; stdout: string; stderr: string };
+  /**
+   * Stops kube-apiserver (SIGTERM, SIGKILL after 5 s) and starts it again on the same port with the
+   * same etcd and certificates; resolves once it answers /readyz again. `whileDown` runs in between.
+   */
+  restartApiServer(whileDown?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,29 +65,30 @@ export async function startControlPlane(bin = controlPlaneBinaries()): Promise<C
   const kubeconfig = join(dir, 'kubeconfig');
   const processes: ChildProcess[] = [];
   const logs: string[] = [];
-  const launch = (name: string, args: string[]): void => {
+  const launch = (name: string, args: string[]): ChildProcess => {
     const child = spawn(join(bin, name), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (chunk: Buffer) => {
       logs.push(`${name}: ${chunk.toString()}`);
       if (logs.length > 200) logs.shift();
     });
     processes.push(child);
+    return child;
+  };
+  const terminate = async (child: ChildProcess): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   };
   const stop = async (): Promise<void> => {
-    for (const child of processes.reverse()) {
-      if (child.exitCode !== null) continue;
-      child.kill('SIGTERM');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          resolve();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    for (const child of [...processes].reverse()) await terminate(child);
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -96,7 +102,7 @@ export async function startControlPlane(bin = controlPlaneBinaries()): Promise<C
       `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
       '--log-level=error',
     ]);
-    launch('kube-apiserver', [
+    const apiServerArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       `--secure-port=${apiPort}`,
       '--bind-address=127.0.0.1',
@@ -114,7 +120,8 @@ export async function startControlPlane(bin = controlPlaneBinaries()): Promise<C
       // The endpoint reconciler refuses loopback addresses; the tests do not need the
       // `kubernetes` Service's endpoints.
       '--endpoint-reconciler-type=none',
-    ]);
+    ];
+    let apiServer = launch('kube-apiserver', apiServerArgs);
     writeFileSync(
       kubeconfig,
       [
@@ -153,7 +160,20 @@ export async function startControlPlane(bin = controlPlaneBinaries()): Promise<C
       '--leader-elect=false',
       '--controllers=*',
     ]);
-    return { kubeconfig, server, token, dir, bin, kubectl, stop };
+    const restartApiServer = async (whileDown?: () => void | Promise<void>): Promise<void> => {
+      const at = processes.indexOf(apiServer);
+      await terminate(apiServer);
+      await whileDown?.();
+      // Same place in the list, so stop() still ends it before etcd. The controller-manager stays
+      // and reconnects, as it does in a cluster.
+      apiServer = launch('kube-apiserver', apiServerArgs);
+      processes.splice(at, 1, processes.pop() as ChildProcess);
+      await waitFor(() => {
+        if (apiServer.exitCode !== null) throw new Error(`kube-apiserver exited after the restart\n${logs.slice(-20).join('')}`);
+        return kubectl(['get', '--raw', '/readyz']).stdout.trim() === 'ok';
+      }, 90_000, 'kube-apiserver /readyz after the restart', logs);
+    };
+    return { kubeconfig, server, token, dir, bin, kubectl, restartApiServer, stop };
   } catch (error) {
     await stop();
     throw error;
