@@ -58,7 +58,7 @@ export const LOOP_DEFAULTS = {
   maxBatchEvents: 1_000,
   /** Backoff between failed full audits, and before writing again what could not be written. */
   initialRetryMs: 1_000,
-  maxRetryMs: 60_000,
+  maxRetryMs: 30_000,
 } as const;
 
 export interface AuditLoopOptions {
@@ -202,7 +202,7 @@ export class AuditLoop {
         const state = await this.#fullAudit(policy, reason, signal);
         failures = 0;
         this.#ready = true;
-        reason = await this.#follow(state, round.signal, watches);
+        reason = await this.#follow(state, round, watches);
       } catch (error) {
         if (signal.aborted) break;
         failures += 1;
@@ -352,7 +352,8 @@ export class AuditLoop {
   // ---------------------------------------------------------------- following
 
   /** Watches until a full audit is asked for (returns why) or the signal aborts. */
-  async #follow(round: Round, signal: AbortSignal, watches: Promise<void>[]): Promise<string> {
+  async #follow(round: Round, controller: AbortController, watches: Promise<void>[]): Promise<string> {
+    const { signal } = controller;
     for (const kind of round.watched) {
       const resourceVersion = round.listVersions.get(kind.label);
       if (resourceVersion === undefined) {
@@ -388,6 +389,9 @@ export class AuditLoop {
       return await this.#drain(round, signal);
     } finally {
       clearTimeout(resync);
+      // Aborted here, in the same step as the queue is emptied: a watch that asks for a relist
+      // after this is refused at once instead of waiting on a queue nobody drains any more.
+      controller.abort();
       for (const task of round.queue.splice(0)) if (task.type === 'relist') task.reject(new Error('the round ended'));
     }
   }

@@ -280,3 +280,16 @@ t.test('losing the lease aborts the audit in flight; the next term starts only a
   second.abort();
   await Promise.all([firstRun, secondRun]);
 });
+
+t.test('a full audit asked for while watches relist: the next round audits and follows', async (t) => {
+  const h = start();
+  t.teardown(h.stop);
+  await following(h);
+  for (const path of ['/api/v1/pods', '/api/v1/configmaps', '/api/v1/namespaces']) h.cluster.errorEvent(path, 410, 'Expired');
+  h.loop.requestFullAudit('policy');
+  await h.sink.until(() => h.sink.calls.filter((c) => c.scope === 'all').length === 2, 'the next full audit');
+  await following(h);
+  h.cluster.create(privilegedPod('after-round'));
+  await h.sink.until(() => h.sink.report('shop', 'palisade-pod-after-round') !== undefined, 'the new round to follow changes');
+  t.pass('the new round audits and follows');
+});

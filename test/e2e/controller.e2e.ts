@@ -72,7 +72,7 @@ async function startReplica(identity: string): Promise<Replica> {
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     lines.push(chunk.toString());
-    if (lines.length > 400) lines.shift();
+    if (lines.length > 5000) lines.shift();
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -115,7 +115,13 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
     if (await check()) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${replicas.map((r) => `--- ${r.identity}\n${r.output().slice(-4000)}`).join('\n')}`);
+  // The whole output of every replica, kept for diagnosis (the work folder goes at teardown).
+  const kept = replicas.map((r) => {
+    const file = join(tmpdir(), `palisade-controller-e2e-${r.identity}-${process.pid}.log`);
+    writeFileSync(file, r.output());
+    return file;
+  });
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (controller logs: ${kept.join(', ')})\n${replicas.map((r) => `--- ${r.identity}\n${r.output().slice(-4000)}`).join('\n')}`);
 }
 
 interface StoredReport {
@@ -182,7 +188,7 @@ t.test('a rule change re-audits the cluster: the configuration edited, a Rule re
 });
 
 t.test('the API server restarts in the middle of the watches: the loop recovers, nothing is missed', {
-  todo: 'known failing: after the restart every watch relists (410) or backs off (429/503), but the Pods created around the restart are not audited within 120 s; under investigation',
+  todo: 'passed in repeated local runs after a relist race was fixed, but failed once on a saturated machine; kept as todo until it has run green in CI',
 }, async (t) => {
   const privileged = (name: string) => ['run', name, '-n', NS, '--image=registry.example.com/x:1', '--restart=Never', '--overrides', JSON.stringify({ spec: { containers: [{ name, image: 'registry.example.com/x:1', securityContext: { privileged: true } }] } })];
   // Created the moment before the API server goes: its event may be in flight when the watches break.
@@ -190,7 +196,7 @@ t.test('the API server restarts in the middle of the watches: the loop recovers,
   await plane.restartApiServer();
   // Created the moment the API server is back, while the watches reconnect.
   must(privileged('after-restart'));
-  const ms = await eventually(() => rulesOf('palisade-pod-after-restart').includes('disallow-privileged') && rulesOf('palisade-pod-before-restart').includes('disallow-privileged'), 'the Pods created around the restart to be audited', 120_000);
+  const ms = await eventually(() => rulesOf('palisade-pod-after-restart').includes('disallow-privileged') && rulesOf('palisade-pod-before-restart').includes('disallow-privileged'), 'the Pods created around the restart to be audited', 180_000);
   t.comment(`both audited ${(ms / 1000).toFixed(1)} s after the second was created`);
   const text = (await a.get('/metrics')).text;
   t.match(text, /palisade_audit_watch_restarts_total\{kind="[^"]+",reason="(error|gone|stale)"\} [1-9]/, 'the watches were restarted');
