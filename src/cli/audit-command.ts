@@ -20,7 +20,7 @@ import { buildReports } from '../reports/openreports.js';
 import { listNamespaceNames } from '../kube/report-inputs.js';
 import { rollout } from './report-command.js';
 import { CliError, EXIT_DENIED, EXIT_OK, type CliIO } from './cli-error.js';
-import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 
 export const AUDIT_USAGE = `Usage: palisade audit [options]
 
@@ -123,11 +123,7 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
     throw new CliError(`cannot read Palisade's Rule and Exception resources: ${(error as Error).message}`);
   }
   const load = await loadPolicy({
-    ruleDirs: dirs,
-    ...(values.config ? { configFile: values.config } : {}),
-    podTemplates: podTemplateLocations(values),
-    disabled: values.disable ?? [],
-    ...(release ? { release } : {}),
+    ...policySources(values, dirs),
     cluster: clusterPolicy,
   }, io.now());
   if (!('ruleSet' in load)) throw new CliError(new FileProblemsError('rules or configuration rejected', load.problems).message);

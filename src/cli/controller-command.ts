@@ -12,7 +12,7 @@ import { pino, type Level } from 'pino';
 import { LEASE_NAME, startController, StartupError } from '../controller/controller.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { CliError, type CliIO } from './cli-error.js';
-import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 import { loadStandardsOrFail } from './standards-option.js';
 
 export const CONTROLLER_USAGE = `Usage: palisade controller [options]
@@ -114,11 +114,7 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
       identity,
       ...(leaseDuration !== undefined ? { leaseDurationSeconds: leaseDuration } : {}),
       sources: {
-        ruleDirs: dirs,
-        ...(values.config ? { configFile: values.config } : {}),
-        podTemplates: podTemplateLocations(values),
-        disabled: values.disable ?? [],
-        ...(release ? { release } : {}),
+        ...policySources(values, dirs),
       },
       standards,
       resyncMs,

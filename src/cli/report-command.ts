@@ -32,7 +32,7 @@ import { readManifestInputs } from '../scan/manifests.js';
 import type { Standard } from '../standards/types.js';
 import { loadPolicy, type LoadedPolicy } from '../server/load-policy.js';
 import { CliError, EXIT_OK, type CliIO } from './cli-error.js';
-import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 import { loadStandardsOrFail } from './standards-option.js';
 
 export const REPORT_USAGE = `Usage: palisade report <rollout|compliance|convert> [options]
@@ -142,11 +142,7 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
       throw clusterError("cannot read Palisade's Rule and Exception resources", error);
     }
     const load = await loadPolicy({
-      ruleDirs: dirs,
-      ...(values.config ? { configFile: values.config } : {}),
-      podTemplates: podTemplateLocations(values),
-      disabled: values.disable ?? [],
-      ...(release ? { release } : {}),
+      ...policySources(values, dirs),
       cluster: resources,
     }, io.now());
     if (!('ruleSet' in load)) throw new CliError(new FileProblemsError('rules or configuration rejected', load.problems).message);

@@ -7,6 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { PodTemplateLocation } from '../engine/pod-spec.js';
 import { loadRuleSet, type RuleSet, type RuleSetOptions } from '../engine/rule-set.js';
 import { BUILTIN_RULES_DIR } from '../paths.js';
+import type { PolicySources } from '../server/load-policy.js';
 import { FileProblemsError } from '../rules/problems.js';
 import { CliError } from './cli-error.js';
 
@@ -56,4 +57,16 @@ export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSet
   });
   if (!load.ruleSet) throw new CliError(new FileProblemsError('rules rejected', load.problems).message);
   return load.ruleSet;
+}
+
+/** What `loadPolicy` reads, from the shared rule options and `--config` (every cluster-facing command). */
+export function policySources(values: RuleOptionValues & { config?: string }, dirs: string[]): PolicySources {
+  const release = values['rules-release'];
+  return {
+    ruleDirs: dirs,
+    ...(values.config ? { configFile: values.config } : {}),
+    podTemplates: podTemplateLocations(values),
+    disabled: values.disable ?? [],
+    ...(release ? { release } : {}),
+  };
 }
