@@ -18,11 +18,10 @@
  * straight out and is never absorbed (run() checks the budget after every run in any case).
  */
 import { Optional, type ASTNode } from '@marcbachmann/cel-js';
+import { fastMethod, subsetTypeName } from './fast-path-methods.js';
+import { BAIL, FAST_ERROR } from './fast-path-signals.js';
 
-/** Thrown when the runtime values are outside the subset: re-run on cel-js. */
-export const BAIL: { readonly bail: true } = Object.freeze({ bail: true as const });
-/** Thrown where cel-js raises an evaluation error; absorbed like one, re-run on cel-js if it escapes. */
-export const FAST_ERROR: { readonly fastError: true } = Object.freeze({ fastError: true as const });
+export { BAIL, FAST_ERROR };
 
 type Activation = Record<string, unknown>;
 type Fn = (act: Activation) => unknown;
@@ -153,6 +152,33 @@ function index(left: unknown, key: unknown): unknown {
     return checked(v);
   }
   throw BAIL;
+}
+
+/** `left[?key]` (cel-js #getOptionalField through the list or map type). */
+function optionalIndex(left: unknown, key: unknown): unknown {
+  let obj = left;
+  if (obj instanceof OptionalClass) {
+    obj = obj.orValue(undefined);
+    if (obj === undefined) return OptionalClass.none();
+  }
+  if (Array.isArray(obj)) {
+    if (typeof key !== 'bigint') throw BAIL;
+    const i = Number(key);
+    return i < 0 || i >= obj.length ? OptionalClass.none() : OptionalClass.of(checked(obj[i]));
+  }
+  if (typeof obj === 'object' && obj !== null && isPlainObject(obj)) {
+    if (typeof key !== 'string') throw BAIL;
+    const v = hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+    return v === undefined ? OptionalClass.none() : OptionalClass.of(checked(v));
+  }
+  throw BAIL;
+}
+
+/** The name of a value's CEL type, for `type(a) == type(b)`; BAIL outside the subset. */
+function typeName(v: unknown): string {
+  const name = subsetTypeName(v);
+  if (name === undefined) throw BAIL;
+  return name;
 }
 
 /** CEL equality as cel-js implements it (isEqual), for the value kinds of the subset. */
@@ -313,6 +339,16 @@ class Compiler {
         const k = sub(key);
         return (act) => index(l(act), k(act));
       }
+      case '[?]': {
+        const [left, key] = args as [ASTNode, ASTNode];
+        const l = sub(left);
+        const k = sub(key);
+        return (act) => {
+          // cel-js evaluates the key first.
+          const kv = k(act);
+          return optionalIndex(l(act), kv);
+        };
+      }
       case 'list': {
         const items = (args as ASTNode[]).map(sub);
         return (act) => {
@@ -396,6 +432,8 @@ class Compiler {
       }
       case '==':
       case '!=': {
+        const typed = this.#typeComparison(args as [ASTNode, ASTNode], scope);
+        if (typed) return node.op === '==' ? typed : (act) => !typed(act);
         const [l, r] = (args as ASTNode[]).map(sub) as [Fn, Fn];
         if (node.op === '==') return (act) => equal(l(act), r(act));
         return (act) => !equal(l(act), r(act));
@@ -420,6 +458,25 @@ class Compiler {
         }
         throw new Unsupported(node.op);
     }
+  }
+
+  /**
+   * `type(a) == type(b)`: compares type names. A type value is otherwise outside the subset, so
+   * type() anywhere else leaves the expression to cel-js.
+   */
+  #typeComparison(args: [ASTNode, ASTNode], scope: Scope): Fn | undefined {
+    const typeArg = (n: ASTNode): ASTNode | undefined => {
+      const call = n as unknown as { op: string; args: [string, ASTNode[]] };
+      return call.op === 'call' && call.args[0] === 'type' && call.args[1].length === 1 ? call.args[1][0] : undefined;
+    };
+    const [a, b] = args.map(typeArg);
+    if (!a || !b) return undefined;
+    const l = this.compile(a, scope);
+    const r = this.compile(b, scope);
+    return (act) => {
+      const rv = r(act);
+      return typeName(l(act)) === typeName(rv);
+    };
   }
 
   #identifier(name: string, scope: Scope): Fn {
@@ -572,8 +629,16 @@ class Compiler {
           return o.hasValue() ? o.value() : arg(act);
         };
       }
-      default:
-        throw new Unsupported(`.${name}/${args.length}`);
+      default: {
+        const method = fastMethod(name, args.length, equal);
+        if (!method) throw new Unsupported(`.${name}/${args.length}`);
+        return (act) => {
+          // cel-js evaluates the arguments last to first, then the receiver.
+          const values = new Array<unknown>(a.length);
+          for (let i = a.length - 1; i >= 0; i--) values[i] = a[i]!(act);
+          return method(r(act), values);
+        };
+      }
     }
   }
 
