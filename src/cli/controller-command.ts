@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { pino, type Level } from 'pino';
 import { LEASE_NAME, startController, StartupError } from '../controller/controller.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { parseDuration } from './duration.js';
 import { CliError, type CliIO } from './cli-error.js';
 import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 import { loadStandardsOrFail } from './standards-option.js';
@@ -48,16 +49,6 @@ Options:
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `10m`, `1h30m`, `90s`, `500ms` → milliseconds; undefined when not a duration. */
-export function parseDuration(text: string): number | undefined {
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, value, , unit] of text.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) total += Number(value) * (UNITS[unit ?? ''] ?? 0);
-  return total;
-}
-
 export async function controllerCommand(args: string[], io: CliIO, signals: NodeJS.Process = process): Promise<number> {
   const { values } = parseArgs({
     args,

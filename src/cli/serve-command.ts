@@ -9,6 +9,7 @@ import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { startServer, StartupError } from '../server/serve.js';
 import { CertFileError } from '../certs/verify-pair.js';
 import { CliError, type CliIO } from './cli-error.js';
+import { parseDuration } from './duration.js';
 import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
 
 export const SERVE_USAGE = `Usage: palisade serve [options]
@@ -21,6 +22,12 @@ Options:
   --host ADDR           address to listen on (default 0.0.0.0)
   --cert-dir DIR        tls.crt, tls.key and ca.crt (default certs); watched for rotation
   --no-generate-certs   fail when --cert-dir holds no certificate instead of generating one
+  --cert-secret NAME    self-managed certificates: keep the CA and serving certificate in the
+                        Secret NAME of --namespace (created when absent, shared by replicas),
+                        renewed well before expiry (the CA through an overlap in caBundle);
+                        written to --cert-dir. Needs a cluster and --namespace
+  --cert-check-interval DURATION
+                        how often --cert-secret is re-read and renewed, e.g. 1h, 10m (default 1h)
   --dns NAME            extra DNS name for a generated certificate (repeatable)
   --ip ADDR             extra IP address for a generated certificate (repeatable)
   --service NAME        with --namespace: the Service the API server calls (adds its DNS names)
@@ -56,6 +63,8 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
       host: { type: 'string', default: '0.0.0.0' },
       'cert-dir': { type: 'string', default: 'certs' },
       'no-generate-certs': { type: 'boolean' },
+      'cert-secret': { type: 'string' },
+      'cert-check-interval': { type: 'string', default: '1h' },
       dns: { type: 'string', multiple: true },
       ip: { type: 'string', multiple: true },
       service: { type: 'string' },
@@ -87,6 +96,11 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
   if (values['reconcile-webhooks'] && !values['webhook-url'] && !(values.service && values.namespace)) {
     throw new CliError('--reconcile-webhooks needs --service NAME --namespace NS or --webhook-url URL');
   }
+  if (values['cert-secret'] !== undefined && !(inCluster && values.namespace)) {
+    throw new CliError('--cert-secret needs a cluster (--kubeconfig, or run in a Pod) and --namespace');
+  }
+  const certCheckMs = parseDuration(values['cert-check-interval'] ?? '1h');
+  if (certCheckMs === undefined) throw new CliError(`--cert-check-interval "${values['cert-check-interval']}": expected a duration such as 1h or 10m`);
   const webhookClient = values['webhook-url'] ? { url: values['webhook-url'] } : values.service && values.namespace ? { service: { name: values.service, namespace: values.namespace } } : undefined;
   const dirs = ruleDirs(values);
   if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
@@ -118,6 +132,7 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
         cluster: {
           ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
           ...(values.context ? { context: values.context } : {}),
+          ...(values['cert-secret'] && values.namespace ? { certSecret: { name: values['cert-secret'], namespace: values.namespace, checkIntervalMs: certCheckMs } } : {}),
           ...(values['reconcile-webhooks'] && webhookClient ? { webhooks: { client: webhookClient, ...(values['webhook-name'] ? { name: values['webhook-name'] } : {}) } } : {}),
         },
       } : {}),

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ensureCertDir } from '../certs/cert-files.js';
 import type { ServingCertOptions } from '../certs/generate.js';
+import { CertSecretManager } from '../kube/cert-secret.js';
 import { clusterState } from '../kube/cluster-state.js';
 import { loadKubeConfig, type ClusterAccess } from '../kube/kubeconfig.js';
 import { WebhookReconciler } from '../kube/webhook-reconciler.js';
@@ -35,6 +36,8 @@ export interface ServeOptions {
 }
 
 export interface ClusterOptions extends ClusterAccess {
+  /** Self-managed certificates in this Secret, written to the certificate directory (see cert-secret.ts). */
+  certSecret?: { name: string; namespace: string; checkIntervalMs?: number };
   /** Reconcile Palisade's webhook configurations so the API server calls it at this client. */
   webhooks?: { client: WebhookClient; name?: string; timeoutSeconds?: number };
 }
@@ -56,12 +59,21 @@ export class StartupError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { log } = options;
+  const kc = options.cluster ? loadKubeConfig(options.cluster) : undefined;
+  const certSecret = kc && options.cluster?.certSecret ? new CertSecretManager({
+    kc,
+    ...options.cluster.certSecret,
+    certDir: options.certDir,
+    serving: options.certNames ?? {},
+    log: log.child({ component: 'certificate-secret' }),
+  }) : undefined;
+  // Before the directory is read: the Secret's set is what this replica serves.
+  await certSecret?.sync();
   const ensured = await ensureCertDir(options.certDir, { generate: options.generateCerts, ...options.certNames });
   if (ensured.written.length > 0) log.info({ files: ensured.written }, 'generated a CA and a serving certificate');
 
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? true });
   const holder = new PolicyHolder();
-  const kc = options.cluster ? loadKubeConfig(options.cluster) : undefined;
   let reload = (): void => {};
   const cluster = kc ? clusterState(kc, log, () => reload()) : undefined;
   const sources = cluster ? { ...options.sources, cluster: { rules: () => cluster.rules.list(), exceptions: () => cluster.exceptions.list() } } : options.sources;
@@ -113,6 +125,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       refreshExpiry();
       return {
         certificates: { ok: certs.expirySeconds() > 0, ...(certs.lastError ? { detail: `last change refused: ${certs.lastError.message}` } : {}) },
+        ...(certSecret ? { certificateSecret: { ok: true, ...(certSecret.lastError ? { detail: certSecret.lastError } : {}) } } : {}),
         // Without the namespace cache, namespace modes and selectors cannot be honoured.
         ...(cluster ? { namespaces: { ok: cluster.namespaces.synced, ...(cluster.namespaces.lastError ? { detail: cluster.namespaces.lastError } : {}) } } : {}),
         ...(reconciler ? { webhookConfigurations: { ok: true, applied: reconciler.applied, ...(reconciler.lastError ? { detail: reconciler.lastError } : {}) } } : {}),
@@ -138,6 +151,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     certs.onReload(() => void reconciler.trigger());
     await reconciler.trigger();
   }
+  certSecret?.start();
   log.info({ address, rules: holder.current()?.ruleSet.rules.length }, 'palisade webhook listening');
   return {
     app,
@@ -150,6 +164,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: async () => {
       policyReloader.close();
       certs.close();
+      certSecret?.stop();
       reconciler?.stop();
       await app.close();
       await cluster?.stop();

@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { CliError, type CliIO } from '../../src/cli/cli-error.js';
-import { CONTROLLER_USAGE, controllerCommand, parseDuration } from '../../src/cli/controller-command.js';
+import { CONTROLLER_USAGE, controllerCommand } from '../../src/cli/controller-command.js';
+import { parseDuration } from '../../src/cli/duration.js';
 
 const io: CliIO = { stdout: () => {}, stderr: () => {}, readStdin: async () => '', isTTY: false, env: {}, now: () => new Date() };
 
