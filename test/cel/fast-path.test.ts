@@ -160,6 +160,9 @@ t.test('subset semantics on hand-written expressions', async (t) => {
     ['object.a < object.b', { a: 'abc', b: 'abd' }],
     ['object.a < object.b', { a: 2n, b: 2.5 }],
     ['object.a.all(x, object.a.all(y, x != y || x == y))', { a: [1n, 2n, 3n] }],
+    // Literals and keys that would break out of generated code if they were spliced into it.
+    ['object.m["x\\"); throw 1; //"] == "*/ throw 2; /*"', { m: { 'x"); throw 1; //': '*/ throw 2; /*' } }],
+    ['"`${process.exit(1)}`" + object.s + \'\\u2028\'', { s: '\u2029' }],
     ['object.s.split("/")', { s: 'docker.io/library/nginx' }],
     ['object.s.split("/", 2)', { s: 'docker.io/library/nginx' }],
     ['object.s.split("/", 0)', { s: 'a/b' }],
