@@ -89,14 +89,24 @@ export class WatchedCollection<T extends KubernetesObject> {
     informer.on('connect', () => {
       this.#lastEvent = Date.now();
     });
+    // client-node's start() resolves even when its list fails (it reports the failure as an
+    // 'error' event first), so only a start without one is a sync.
+    let failed = false;
     informer.on('error', (error: unknown) => {
+      failed = true;
       this.#lastError = String((error as Error)?.message ?? error);
-      log.warn({ path, err: this.#lastError }, 'watch failed; restarting with backoff');
+      if ((error as { code?: unknown })?.code === 404) {
+        // A cluster without Palisade's CRDs simply has none of these resources.
+        log.info({ path }, 'not served (its CRD is not installed); looking again with backoff');
+      } else {
+        log.warn({ path, err: this.#lastError }, 'watch failed; restarting with backoff');
+      }
       this.#scheduleRestart();
     });
     this.#informer = informer;
     try {
       await informer.start();
+      if (failed) return;
       this.#synced = true;
       this.#backoffMs = 0;
       this.#lastError = undefined;
