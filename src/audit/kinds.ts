@@ -1,7 +1,7 @@
 /**
  * Which kinds the audit reads. The loaded rules say which (group, kind) pairs they match
  * (`workloads` is every kind with a pod template; `*` is every listable kind the cluster serves,
- * except events and leases), and context rules say which kinds they need to see; API discovery
+ * except events, leases and policy reports), and context rules say which kinds they need to see; API discovery
  * turns each into a resource that can be listed, so a user rule over a CRD kind is audited like
  * a built-in one. Kinds the cluster does not serve are reported as skipped, with why.
  *
@@ -21,6 +21,13 @@ import type { ApiResource, Discovery, GroupResources } from './discovery.js';
  * it answers is "would admission let this in today?". Rules that match no CREATE do not run.
  */
 export const AUDIT_OPERATION: Operation = 'CREATE';
+
+/**
+ * Policy reports (Palisade's own output, and other posture tools') are left out of `*`: auditing
+ * them finds nothing, and the controller would re-read every report it writes. A rule that names
+ * a report kind still audits it.
+ */
+export const REPORT_GROUPS: ReadonlySet<string> = new Set(['openreports.io', 'wgpolicyk8s.io']);
 
 /** Rule ids by what they match, for the plan and for messages. */
 export interface WantedKinds {
@@ -154,7 +161,7 @@ export function resolveKinds(wanted: WantedKinds, groups: ReadonlyMap<string, Gr
   // Expansions of `*` take what is listable and leave out what is never worth reading.
   const expand = (resources: readonly ApiResource[]): void => {
     for (const resource of resources) {
-      if (!listable(resource) || isNeverIntercepted(resource.group, resource.resource)) continue;
+      if (!listable(resource) || isNeverIntercepted(resource.group, resource.resource) || REPORT_GROUPS.has(resource.group)) continue;
       if (options.namespace !== undefined && !resource.namespaced && !isNamespaceKind(resource)) continue;
       take(resource, 'audited');
     }

@@ -34,14 +34,16 @@ t.test('wantedKinds: what the rules that run in the audit match', async (t) => {
   t.notOk([...wanted.exact.values()].flat().includes('who-deletes-configmaps'), 'a DELETE-only rule does not run on existing objects');
 });
 
-t.test('planKinds over discovery data: every listable kind for `*`, never events or leases', async (t) => {
+t.test('planKinds over discovery data: every listable kind for `*`, never events, leases or reports', async (t) => {
   const api = new FakeCluster();
   const plan = await planKinds(ruleSet, await Discovery.load(api));
   const audited = labels(plan, 'audited');
   for (const kind of ['Pod', 'ConfigMap', 'Namespace', 'apps/Deployment', 'apps/ReplicaSet', 'batch/Job', 'example.com/Widget', 'rbac.authorization.k8s.io/ClusterRoleBinding', 'networking.k8s.io/NetworkPolicy']) {
     t.ok(audited.includes(kind), `${kind} is audited`);
   }
-  for (const kind of ['Event', 'events.k8s.io/Event', 'coordination.k8s.io/Lease']) t.notOk(audited.includes(kind), `${kind} is never read for a * rule`);
+  for (const kind of ['Event', 'events.k8s.io/Event', 'coordination.k8s.io/Lease', 'openreports.io/Report', 'openreports.io/ClusterReport']) {
+    t.notOk(audited.includes(kind), `${kind} is never read for a * rule`);
+  }
   t.notOk(audited.includes('Binding'), 'resources that cannot be listed are left out');
   t.notOk(audited.includes('authentication.k8s.io/TokenReview'));
   const widget = plan.kinds.find((k) => k.label === 'example.com/Widget');
