@@ -264,6 +264,8 @@ export class AuditLoop {
 
     const entries = inventory.entries();
     const evaluated = performance.now();
+    // Metrics and the rollout report reflect the audit now; the reports follow at the writer's pace.
+    this.#publish(round);
     const reports = buildReports({ startedAt: snapshot.startedAt, finishedAt: this.#now(), objectsByKind: {}, entries, skippedKinds: [] }, this.#reportOptions(snapshot.startedAt));
     const synced = await this.#o.reports.all(reports, signal);
     const byOwner = groupByOwner(reports);
@@ -272,7 +274,6 @@ export class AuditLoop {
     this.#o.metrics.auditDuration.set(seconds);
     this.#o.metrics.auditObjects.set(inventory.size);
     this.#o.metrics.audits.inc({ reason, result: 'success' });
-    this.#publish(round);
     this.#log.info({
       reason,
       seconds: Number(seconds.toFixed(3)),
