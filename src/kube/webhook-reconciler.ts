@@ -1,13 +1,17 @@
 /**
  * Palisade keeps its own webhook configurations true to what it serves: after every successful
- * rule or configuration load and every certificate rotation it renders them (src/webhook) and
- * applies them with server-side apply under the field manager `palisade`, so it owns exactly the
- * fields it sets (rules, clientConfig including caBundle) and other tools may own the rest. A
- * configuration it no longer renders (mutation switched off) is deleted. Runs never overlap; a
- * failed apply is retried with backoff and reported in logs and readiness detail.
+ * rule or configuration load, every certificate rotation, and every `resyncMs` (so a `helm
+ * upgrade` that rewrote them is corrected without a restart), it renders them (src/webhook) and
+ * writes only the fields it owns (each webhook's `rules` and `clientConfig.caBundle`, see
+ * owned-fields.ts) into the stored objects, with the resourceVersion it read (a conflict is read
+ * again); a missing configuration is created whole. Labels, failure policies, selectors and the
+ * rest stay as the chart or an operator set them. A configuration it no longer renders (mutation
+ * switched off) is deleted if Palisade created it. Runs never overlap; a failed run is retried with
+ * backoff and reported in logs and readiness detail.
  */
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { mergeOwnedFields, type StoredConfiguration } from '../webhook/owned-fields.js';
 import type { WebhookConfiguration } from '../webhook/types.js';
 
 export const FIELD_MANAGER = 'palisade';
@@ -18,7 +22,11 @@ export interface ReconcilerOptions {
   /** The configurations to hold now, and the names of those Palisade may own at all. */
   render: () => { objects: WebhookConfiguration[]; names: { validating: string; mutating: string } };
   maxBackoffMs?: number;
+  /** Reconcile this often besides changes (default 5 minutes). */
+  resyncMs?: number;
 }
+
+const MAX_ATTEMPTS = 4;
 
 export class WebhookReconciler {
   readonly #options: ReconcilerOptions;
@@ -30,10 +38,13 @@ export class WebhookReconciler {
   #lastError: string | undefined;
   #applied = 0;
   #stopped = false;
+  #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#client = KubernetesObjectApi.makeApiClient(options.kc);
+    this.#resync = setInterval(() => void this.trigger(), options.resyncMs ?? 5 * 60_000);
+    this.#resync.unref();
   }
 
   get lastError(): string | undefined {
@@ -59,6 +70,7 @@ export class WebhookReconciler {
   stop(): void {
     this.#stopped = true;
     if (this.#retry) clearTimeout(this.#retry);
+    if (this.#resync) clearInterval(this.#resync);
   }
 
   async #reconcile(): Promise<void> {
@@ -66,9 +78,7 @@ export class WebhookReconciler {
     const { log } = this.#options;
     try {
       const { objects, names } = this.#options.render();
-      for (const object of objects) {
-        await this.#client.patch(object as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
-      }
+      for (const object of objects) await this.#write(object);
       const kept = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
       for (const [kind, name] of [['ValidatingWebhookConfiguration', names.validating], ['MutatingWebhookConfiguration', names.mutating]] as const) {
         if (!kept.has(`${kind}/${name}`)) await this.#deleteIfOurs(kind, name);
@@ -84,6 +94,30 @@ export class WebhookReconciler {
       if (this.#retry) clearTimeout(this.#retry);
       this.#retry = setTimeout(() => void this.trigger(), this.#backoffMs);
       this.#retry.unref();
+    }
+  }
+
+  /** Creates the configuration, or writes Palisade's fields into the stored one. */
+  async #write(rendered: WebhookConfiguration): Promise<void> {
+    const ref = { apiVersion: rendered.apiVersion, kind: rendered.kind, metadata: { name: rendered.metadata.name } };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let stored: KubernetesObject;
+        try {
+          stored = await this.#client.read(ref);
+        } catch (error) {
+          if ((error as { code?: number }).code !== 404) throw error;
+          await this.#client.create(rendered as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER);
+          return;
+        }
+        const next = mergeOwnedFields(stored as unknown as StoredConfiguration, rendered);
+        if (next) await this.#client.replace(next as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER);
+        return;
+      } catch (error) {
+        // 409: changed (or created) by someone else since it was read: read it again.
+        if ((error as { code?: number }).code === 409 && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
     }
   }
 
