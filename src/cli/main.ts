@@ -12,6 +12,7 @@ import { REPORT_USAGE, reportCommand } from './report-command.js';
 import { SCAN_USAGE, scanCommand } from './scan-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 import { TEST_USAGE, testCommand } from './test-command.js';
+import { UNINSTALL_USAGE, uninstallCommand } from './uninstall-command.js';
 import { WEBHOOK_CONFIG_USAGE, webhookConfigCommand } from './webhook-config-command.js';
 import { packageVersion } from './version.js';
 
@@ -21,6 +22,7 @@ Commands:
   serve                 run the admission webhook over HTTPS; see palisade serve --help
   certs generate        make a CA and a serving certificate for the webhook
   webhook-config        render the webhook configurations for the loaded rules
+  uninstall             delete the webhook configurations (before removing Palisade)
   audit                 audit what runs in a cluster with the rules; see palisade audit --help
   controller            the background audit loop (leader-elected), writing reports
   report rollout|compliance|convert
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   serve: { run: serveCommand, usage: SERVE_USAGE },
   certs: { run: certsCommand, usage: CERTS_USAGE },
   'webhook-config': { run: webhookConfigCommand, usage: WEBHOOK_CONFIG_USAGE },
+  uninstall: { run: uninstallCommand, usage: UNINSTALL_USAGE },
   audit: { run: auditCommand, usage: AUDIT_USAGE },
   controller: { run: controllerCommand, usage: CONTROLLER_USAGE },
   report: { run: reportCommand, usage: REPORT_USAGE },

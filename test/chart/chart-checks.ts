@@ -144,8 +144,8 @@ export function checkWebhookRbac(t: Test, rendered: Rendered, selfManaged: boole
     apiGroups: ['admissionregistration.k8s.io'],
     resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
     resourceNames: [F],
-    verbs: ['get', 'update'],
-  }], 'its own webhook configurations, by name: get, and update of the fields it owns');
+    verbs: ['get', 'update', 'delete'],
+  }], 'its own webhook configurations, by name: get, update of the fields it owns, delete for the uninstall hook');
   const secretRole = rendered.find('Role', `${F}-webhook`);
   if (!selfManaged) {
     t.notOk(secretRole, 'cert-manager: no access to Secrets at all');

@@ -84,6 +84,7 @@ export function valuesSchema(): Record<string, unknown> {
         teamLabel: string,
         rbac: closed({ readAllKinds: { type: 'boolean' }, extraRules: objects }),
       }),
+      uninstallHook: closed({ enabled: { type: 'boolean' }, resources: pod.resources }),
       serviceAccounts: closed({
         annotations: stringMap,
         tokenExpirationSeconds: { type: 'integer', minimum: 600, maximum: 86400 },

@@ -16,7 +16,9 @@
  * The two components still run here, as processes beside the API server, with the arguments of the
  * chart's Deployments and the tokens of the chart's ServiceAccounts: that checks the arguments
  * exist and the chart's RBAC is enough (the controller audits and writes reports and its Lease;
- * the webhook creates its certificate Secret and patches its webhook configurations).
+ * the webhook creates its certificate Secret and patches its webhook configurations). At
+ * `helm uninstall` the test plays the kubelet for the pre-delete hook's Pod the same way: it runs
+ * the Pod's container arguments as the Pod's ServiceAccount, then marks the Pod Succeeded.
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,8 +50,8 @@ t.teardown(async () => {
 
 const kubectl = (args: string[], input?: string) => plane.kubectl(args, input);
 /** helm against this control plane, with its own config, cache and data folders. */
-const helm = (args: string[]) =>
-  tool(bin, 'helm', args, undefined, { KUBECONFIG: plane.kubeconfig, HELM_CONFIG_HOME: join(work, 'helm/config'), HELM_CACHE_HOME: join(work, 'helm/cache'), HELM_DATA_HOME: join(work, 'helm/data') });
+const helmEnv = { KUBECONFIG: plane.kubeconfig, HELM_CONFIG_HOME: join(work, 'helm/config'), HELM_CACHE_HOME: join(work, 'helm/cache'), HELM_DATA_HOME: join(work, 'helm/data') };
+const helm = (args: string[]) => tool(bin, 'helm', args, undefined, helmEnv);
 const must = (run: { code: number | null; stdout: string; stderr: string }, what: string): string => {
   if (run.code !== 0) throw new Error(`${what} failed: ${run.stderr || run.stdout}`);
   return run.stdout;
@@ -256,18 +258,60 @@ t.test('helm upgrade over what Palisade applied: no conflict, the new mode reach
   installedManifest = parseObjects(must(helm(['get', 'manifest', RELEASE, '--namespace', NS]), 'helm get manifest'));
 });
 
-t.test('helm uninstall: what goes in which order, and nothing is left that blocks the cluster', async (t) => {
+/** helm without blocking this thread, so the test can play the kubelet for a hook Job meanwhile. */
+function helmInBackground(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(join(bin, 'helm'), args, { cwd: ROOT, env: { ...process.env, ...helmEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
+
+/** Runs a process to its end: exit code and output. */
+function runToEnd(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
+}
+
+t.test('helm uninstall: the pre-delete hook removes the webhook configurations first, and nothing is left that blocks the cluster', async (t) => {
   const started = Date.now();
-  const run = helm(['uninstall', RELEASE, '--namespace', NS, '--debug']);
+  const uninstall = helmInBackground(['uninstall', RELEASE, '--namespace', NS, '--debug', '--timeout', '120s']);
+  // Helm waits for the hook Job. There is no kubelet here, so this test runs the Job's Pod: its
+  // container arguments, as its ServiceAccount, then reports the Pod Succeeded as a kubelet would.
+  let hookPod: { metadata: { name: string }; spec: { serviceAccountName: string; containers: { args: string[] }[] } } | undefined;
+  await waitFor(() => {
+    const pods = JSON.parse(kubectl(['get', 'pods', '-n', NS, '-l', `job-name=${RELEASE}-uninstall`, '-o', 'json']).stdout || '{"items":[]}') as { items: NonNullable<typeof hookPod>[] };
+    hookPod = pods.items[0];
+    return hookPod !== undefined;
+  }, 60_000, 'the pre-delete hook Job to make its Pod').catch(async (error: Error) => {
+    const state = kubectl(['get', 'jobs,pods', '-n', NS]);
+    const helmOutput = await Promise.race([uninstall.then((r) => r.output), new Promise<string>((resolve) => setTimeout(() => resolve('(helm still running)'), 1000))]);
+    throw new Error(`${error.message}\n${state.stdout}${state.stderr}\nhelm: ${helmOutput}`);
+  });
+  const pod = hookPod!;
+  const hook = await runToEnd(['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), ...pod.spec.containers[0]!.args, '--kubeconfig', serviceAccountKubeconfig(pod.spec.serviceAccountName)]);
+  t.equal(hook.code, 0, `palisade uninstall as the hook's ServiceAccount: ${hook.output}`);
+  t.match(hook.output, /deleted ValidatingWebhookConfiguration palisade/);
+  // The moment that used to refuse requests: the webhook's Service and Deployment are still there,
+  // and the configurations are already gone, so the Deployment refused before is admitted.
+  t.ok(exists(['service', RELEASE, '-n', NS]) && exists(['deployment', RELEASE, '-n', NS]), 'the webhook is not deleted yet');
+  for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration']) t.notOk(exists([kind, RELEASE]), `${kind} ${RELEASE} is already gone`);
+  t.equal(kubectl(['apply', '--dry-run=server', '-f', '-'], deployment('web', TEAM)).code, 0, 'an enforced kind is admitted while the webhook is still being removed');
+  const succeeded = kubectl(['patch', 'pod', pod.metadata.name, '-n', NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Succeeded' } })]);
+  t.equal(succeeded.code, 0, succeeded.stderr);
+
+  const run = await uninstall;
   const took = Date.now() - started;
-  t.equal(run.code, 0, run.stderr);
-  // Helm deletes by kind in a fixed order (pkg/releaseutil/kind_sorter.go UninstallOrder), one kind
-  // after another, and kinds it does not list (the webhook configurations) last.
-  const order = [...(run.stdout + run.stderr).matchAll(/Starting delete for "([^"]+)" (\w+)/g)].map((m) => m[2]!);
-  const kinds = [...new Set(order)];
-  t.ok(kinds.indexOf('Service') < kinds.indexOf('ValidatingWebhookConfiguration'), `deleted in this order: ${kinds.join(', ')}`);
-  t.equal(kinds.at(-1), 'ValidatingWebhookConfiguration', 'the webhook configurations go last: between the Service and them, enforced kinds are refused');
-  t.ok(took < 30_000, `the whole uninstall took ${took} ms`);
+  t.equal(run.code, 0, run.output);
+  const order = [...run.output.matchAll(/Starting delete for "([^"]+)" (\w+)/g)].map((m) => m[2]!);
+  t.comment(`helm then deleted, in this order: ${[...new Set(order)].join(', ')}`);
+  t.ok(took < 120_000, `the whole uninstall took ${took} ms`);
+  t.notOk(exists(['job', `${RELEASE}-uninstall`, '-n', NS]) || exists(['clusterrole', `${RELEASE}-uninstall`]), 'the hook and its RBAC are removed once it succeeded');
 
   for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration']) t.notOk(exists([kind, RELEASE]), `${kind} ${RELEASE} is gone`);
   t.equal(kubectl(['apply', '-f', '-'], deployment('web', TEAM)).code, 0, 'the Deployment refused before is admitted');
