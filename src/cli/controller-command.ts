@@ -18,7 +18,7 @@ import { loadStandardsOrFail } from './standards-option.js';
 
 export const CONTROLLER_USAGE = `Usage: palisade controller [options]
 
-Runs the background audit: replicas elect one active auditor through the Lease palisade-audit;
+Runs the background audit: replicas elect one active auditor through a Lease (--lease-name);
 it audits every object the rules match, writes OpenReports reports (one per owning workload),
 then watches the cluster and re-evaluates only what changes. Rule, configuration and Rule or
 Exception resource changes trigger a full audit, and so does --resync.
@@ -31,6 +31,7 @@ Options:
   --context NAME        kubeconfig context
   --namespace NS        namespace of the Lease (default palisade-system)
   --identity NAME       this replica's name in the Lease (default: host name and a random suffix)
+  --lease-name NAME     the Lease the replicas elect the auditor with (default palisade-audit)
   --lease-duration S    seconds a leader's lease lasts without renewal (default 15)
   --config FILE         palisade.yaml: modes, overrides, exceptions (see docs/configuration.md)
   --rules DIR           add a folder of user rules (repeatable)
@@ -58,6 +59,7 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
       context: { type: 'string' },
       namespace: { type: 'string', default: 'palisade-system' },
       identity: { type: 'string' },
+      'lease-name': { type: 'string' },
       'lease-duration': { type: 'string' },
       config: { type: 'string' },
       resync: { type: 'string', default: '10m' },
@@ -103,6 +105,7 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
       kc,
       namespace,
       identity,
+      ...(values['lease-name'] ? { leaseName: values['lease-name'] } : {}),
       ...(leaseDuration !== undefined ? { leaseDurationSeconds: leaseDuration } : {}),
       sources: {
         ...policySources(values, dirs),
@@ -118,7 +121,7 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
     if (error instanceof StartupError) throw new CliError(error.message);
     throw error;
   }
-  io.stderr(`palisade: controller serving on ${controller.url} as ${identity} (lease ${namespace}/${LEASE_NAME}, resync every ${values.resync ?? '10m'})\n`);
+  io.stderr(`palisade: controller serving on ${controller.url} as ${identity} (lease ${namespace}/${values['lease-name'] ?? LEASE_NAME}, resync every ${values.resync ?? '10m'})\n`);
   const running = controller;
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -129,7 +129,7 @@ export function checkCommon(t: Test, rendered: Rendered, values: Values): void {
   const apiPorts = (values.networkPolicy?.apiServer?.ports ?? [443, 6443]).map((p) => `${p}/TCP`);
   t.same(policy.egress.map((e) => e.ports.map((p) => `${p.port}/${p.protocol}`)), [apiPorts, ['53/UDP', '53/TCP']], 'egress: the API server and DNS only');
 
-  t.ok(rendered.find('Lease', 'palisade-audit'), 'the controller Lease belongs to the release (uninstall removes it)');
+  t.ok(rendered.find('Lease', `${F}-audit`), 'the controller Lease belongs to the release (uninstall removes it)');
 }
 
 /** The webhook's permissions: read namespaces and Palisade's resources, write only what it owns. */
@@ -187,7 +187,7 @@ export async function checkControllerRbac(t: Test, rendered: Rendered, values: V
   t.match(rulesOf(role).filter((r) => r.resourceNames), [{ resources: ['customresourcedefinitions'], resourceNames: ['reports.openreports.io', 'clusterreports.openreports.io'], verbs: ['get'] }]);
   const leaseRole = rendered.get('Role', `${F}-controller`);
   t.same(rulesOf(leaseRole), [
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['palisade-audit'], verbs: ['get', 'update'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [`${F}-audit`], verbs: ['get', 'update'] },
   ], 'its Lease, by name; the chart creates it, so no create');
 }
 

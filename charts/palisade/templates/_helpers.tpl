@@ -44,9 +44,9 @@
 {{- printf "%s-config" (include "palisade.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* palisade controller's Lease name is fixed in the controller (palisade-audit). */}}
+{{/* The controller's Lease (--lease-name): one per release, so two releases can share a namespace. */}}
 {{- define "palisade.leaseName" -}}
-palisade-audit
+{{- printf "%s-audit" (include "palisade.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{- define "palisade.chart" -}}
