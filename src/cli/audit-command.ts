@@ -13,14 +13,14 @@ import { Discovery } from '../audit/discovery.js';
 import { kubeApiFor } from '../audit/kube-api.js';
 import { renderAuditSummary } from '../audit/summary.js';
 import type { AuditResult } from '../audit/types.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { kubeConfigOrFail } from './kubeconfig-option.js';
 import { FileProblemsError } from '../rules/problems.js';
 import { loadPolicy } from '../server/load-policy.js';
 import { buildReports } from '../reports/openreports.js';
 import { listNamespaceNames } from '../kube/report-inputs.js';
 import { rollout } from './report-command.js';
 import { CliError, EXIT_DENIED, EXIT_OK, type CliIO } from './cli-error.js';
-import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { checkedRuleDirs, policySources, RULE_OPTIONS } from './rule-options.js';
 
 export const AUDIT_USAGE = `Usage: palisade audit [options]
 
@@ -92,21 +92,10 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
   if (!(FORMATS as readonly string[]).includes(format)) throw new CliError(`unknown --format "${format}"; use one of: ${FORMATS.join(', ')}`);
   const namespace = values.namespace;
   if (namespace !== undefined && !NAMESPACE_NAME.test(namespace)) throw new CliError(`--namespace "${namespace}": not a namespace name`);
-  const dirs = ruleDirs(values);
-  if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
-  const release = values['rules-release'];
-  if (release !== undefined && !/^\d+\.\d+\.\d+$/.test(release)) throw new CliError(`--rules-release "${release}": expected a release such as 0.2.0`);
+  const dirs = checkedRuleDirs(values);
 
-  let kc;
-  try {
-    kc = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
-  } catch (error) {
-    throw new CliError(`cannot load the kubeconfig: ${(error as Error).message}`);
-  }
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) {
-    throw new CliError(values.context ? `kubeconfig context "${values.context}" names no cluster` : 'no cluster: give --kubeconfig, or set a current context');
-  }
+  const kc = kubeConfigOrFail(values);
+  const server = kc.getCurrentCluster()?.server ?? '';
   const api = kubeApiFor(kc);
   const signal = options.signal;
   let discovery: Discovery;

@@ -10,10 +10,11 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino, type Level } from 'pino';
 import { LEASE_NAME, startController, StartupError } from '../controller/controller.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { kubeConfigOrFail } from './kubeconfig-option.js';
 import { parseDuration } from './duration.js';
+import { untilStopped } from './until-stopped.js';
 import { CliError, type CliIO } from './cli-error.js';
-import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { checkedRuleDirs, policySources, RULE_OPTIONS } from './rule-options.js';
 import { loadStandardsOrFail } from './standards-option.js';
 
 export const CONTROLLER_USAGE = `Usage: palisade controller [options]
@@ -82,20 +83,9 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
   const teamLabel = values['team-label'];
   if (teamLabel !== undefined && (!LABEL_KEY.test(teamLabel) || teamLabel.length > 317)) throw new CliError(`--team-label "${teamLabel}": not a label key`);
   const identity = values.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`;
-  const dirs = ruleDirs(values);
-  if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
-  const release = values['rules-release'];
-  if (release !== undefined && !/^\d+\.\d+\.\d+$/.test(release)) throw new CliError(`--rules-release "${release}": expected a release such as 0.2.0`);
+  const dirs = checkedRuleDirs(values);
 
-  let kc;
-  try {
-    kc = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
-  } catch (error) {
-    throw new CliError(`cannot load the kubeconfig: ${(error as Error).message}`);
-  }
-  if (!kc.getCurrentCluster()?.server) {
-    throw new CliError(values.context ? `kubeconfig context "${values.context}" names no cluster` : 'no cluster: give --kubeconfig, or set a current context');
-  }
+  const kc = kubeConfigOrFail(values);
   const standards = await loadStandardsOrFail();
 
   const log = pino({ level: level as Level, base: { service: 'palisade-controller' } }, pino.destination({ dest: 1, sync: false }));
@@ -123,15 +113,6 @@ export async function controllerCommand(args: string[], io: CliIO, signals: Node
   }
   io.stderr(`palisade: controller serving on ${controller.url} as ${identity} (lease ${namespace}/${values['lease-name'] ?? LEASE_NAME}, resync every ${values.resync ?? '10m'})\n`);
   const running = controller;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'shutting down: stopping the audit and releasing the lease');
-      void running.close().then(resolve, resolve);
-    };
-    signals.once('SIGTERM', () => stop('SIGTERM'));
-    signals.once('SIGINT', () => stop('SIGINT'));
-  });
-  log.info('stopped');
-  log.flush();
+  await untilStopped(signals, log, 'stopping the audit and releasing the lease', () => running.close());
   return 0;
 }

@@ -13,9 +13,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { kubeConfigOrFail } from './kubeconfig-option.js';
 import { readPalisadeResources, listNamespaceNames } from '../kube/report-inputs.js';
 import { KubeRequestError, readStoredReports } from '../kube/report-store.js';
 import { auditResultFromReports, evaluatedByKind } from '../kube/stored-audit.js';
@@ -32,7 +31,7 @@ import { readManifestInputs } from '../scan/manifests.js';
 import type { Standard } from '../standards/types.js';
 import { loadPolicy, type LoadedPolicy } from '../server/load-policy.js';
 import { CliError, EXIT_OK, type CliIO } from './cli-error.js';
-import { policySources, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { checkedRuleDirs, policySources, RULE_OPTIONS } from './rule-options.js';
 import { loadStandardsOrFail } from './standards-option.js';
 
 export const REPORT_USAGE = `Usage: palisade report <rollout|compliance|convert> [options]
@@ -124,12 +123,9 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
     const teamLabel = values['team-label'];
     if (teamLabel !== undefined && (!LABEL_KEY.test(teamLabel) || teamLabel.length > 317)) throw new CliError(`--team-label "${teamLabel}": not a label key`);
     if (teamLabel !== undefined && subcommand !== 'rollout') throw new CliError('--team-label applies to report rollout only');
-    const dirs = ruleDirs(values);
-    if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
-    const release = values['rules-release'];
-    if (release !== undefined && !/^\d+\.\d+\.\d+$/.test(release)) throw new CliError(`--rules-release "${release}": expected a release such as 0.2.0`);
+    const dirs = checkedRuleDirs(values);
 
-    const kc = kubeConfigOrFail(values.kubeconfig, values.context);
+    const kc = kubeConfigOrFail(values);
     const server = kc.getCurrentCluster()?.server ?? '';
     const clusterError = (what: string, error: unknown): CliError => {
       if (error instanceof KubeRequestError && error.status === 0) return new CliError(`cannot reach the cluster at ${server}: ${error.message}`);
@@ -175,18 +171,6 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   return EXIT_OK;
 }
 
-function kubeConfigOrFail(kubeconfig: string | undefined, context: string | undefined): KubeConfig {
-  let kc: KubeConfig;
-  try {
-    kc = loadKubeConfig({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
-  } catch (error) {
-    throw new CliError(`cannot load the kubeconfig: ${(error as Error).message}`);
-  }
-  if (!kc.getCurrentCluster()?.server) {
-    throw new CliError(context ? `kubeconfig context "${context}" names no cluster` : 'no cluster: give --kubeconfig, or set a current context');
-  }
-  return kc;
-}
 
 /** The rollout report in a format, from reports stored in the cluster or built by `palisade audit`. */
 export function rollout(reports: Report[], load: LoadedPolicy, namespaces: string[], teamLabel: string | undefined, format: string, now: Date): string {

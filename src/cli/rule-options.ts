@@ -43,12 +43,19 @@ export function ruleDirs(values: RuleOptionValues): string[] {
   return [...(values['no-builtin'] ? [] : [BUILTIN_RULES_DIR]), ...(values.rules ?? [])];
 }
 
-/** Loads the rule set or fails with every problem listed (exit 2). */
-export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSetOptions = {}): Promise<RuleSet> {
+/** The rule folders to load, after checking there is one and that --rules-release is a release. */
+export function checkedRuleDirs(values: RuleOptionValues): string[] {
   const dirs = ruleDirs(values);
   if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
   const release = values['rules-release'];
   if (release !== undefined && !/^\d+\.\d+\.\d+$/.test(release)) throw new CliError(`--rules-release "${release}": expected a release such as 0.2.0`);
+  return dirs;
+}
+
+/** Loads the rule set or fails with every problem listed (exit 2). */
+export async function loadRulesOrFail(values: RuleOptionValues, options: RuleSetOptions = {}): Promise<RuleSet> {
+  const dirs = checkedRuleDirs(values);
+  const release = values['rules-release'];
   const load = await loadRuleSet(dirs, {
     ...options,
     ...(release ? { release } : {}),

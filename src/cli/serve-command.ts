@@ -8,9 +8,10 @@ import { pino, type Level } from 'pino';
 import { DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { startServer, StartupError } from '../server/serve.js';
 import { CertFileError } from '../certs/verify-pair.js';
+import { untilStopped } from './until-stopped.js';
 import { CliError, type CliIO } from './cli-error.js';
 import { parseDuration } from './duration.js';
-import { podTemplateLocations, ruleDirs, RULE_OPTIONS } from './rule-options.js';
+import { checkedRuleDirs, podTemplateLocations, RULE_OPTIONS } from './rule-options.js';
 
 export const SERVE_USAGE = `Usage: palisade serve [options]
 
@@ -102,8 +103,7 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
   const certCheckMs = parseDuration(values['cert-check-interval'] ?? '1h');
   if (certCheckMs === undefined) throw new CliError(`--cert-check-interval "${values['cert-check-interval']}": expected a duration such as 1h or 10m`);
   const webhookClient = values['webhook-url'] ? { url: values['webhook-url'] } : values.service && values.namespace ? { service: { name: values.service, namespace: values.namespace } } : undefined;
-  const dirs = ruleDirs(values);
-  if (dirs.length === 0) throw new CliError('no rules: --no-builtin needs at least one --rules DIR');
+  const dirs = checkedRuleDirs(values);
 
   const log = pino({ level: level as Level, base: { service: 'palisade' } }, pino.destination({ dest: 1, sync: false }));
   let server;
@@ -143,15 +143,6 @@ export async function serveCommand(args: string[], io: CliIO, signals: NodeJS.Pr
   }
   io.stderr(`palisade: serving on ${server.url} (rules: ${server.policy.current()?.ruleSet.rules.length ?? 0})\n`);
   const running = server;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info({ signal }, 'shutting down: finishing requests in flight');
-      void running.close().then(resolve, resolve);
-    };
-    signals.once('SIGTERM', () => stop('SIGTERM'));
-    signals.once('SIGINT', () => stop('SIGINT'));
-  });
-  log.info('stopped');
-  log.flush();
+  await untilStopped(signals, log, 'finishing requests in flight', () => running.close());
   return 0;
 }

@@ -7,9 +7,9 @@
  */
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { DEFAULT_CONFIGURATION_NAME } from '../webhook/render.js';
 import { CliError, EXIT_OK, type CliIO } from './cli-error.js';
+import { kubeConfigOrFail } from './kubeconfig-option.js';
 
 export const UNINSTALL_USAGE = `Usage: palisade uninstall [options]
 
@@ -35,10 +35,7 @@ export async function uninstallCommand(args: string[], io: CliIO): Promise<numbe
     },
   });
   const name = values.name ?? DEFAULT_CONFIGURATION_NAME;
-  const client = KubernetesObjectApi.makeApiClient(loadKubeConfig({
-    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-    ...(values.context ? { context: values.context } : {}),
-  }));
+  const client = KubernetesObjectApi.makeApiClient(kubeConfigOrFail(values));
   for (const kind of KINDS) {
     try {
       await client.delete({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name } });
