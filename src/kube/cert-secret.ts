@@ -72,11 +72,17 @@ export class CertSecretManager {
   /** Re-checks every interval until stop(); errors are logged and kept for readiness, never thrown. */
   start(): void {
     const interval = this.#options.checkIntervalMs ?? DEFAULT_CERT_CHECK_INTERVAL_MS;
+    let running = false;
     this.#timer = setInterval(() => {
-      this.sync().catch((error: unknown) => {
-        this.lastError = String((error as Error).message ?? error);
-        this.#options.log.error({ err: this.lastError }, 'certificate Secret check failed; serving the last good certificate');
-      });
+      // A check that outlasts the interval (key generation, a slow API server) is not run twice at once.
+      if (running) return;
+      running = true;
+      this.sync()
+        .catch((error: unknown) => {
+          this.lastError = String((error as Error).message ?? error);
+          this.#options.log.error({ err: this.lastError }, 'certificate Secret check failed; serving the last good certificate');
+        })
+        .finally(() => (running = false));
     }, interval);
     this.#timer.unref();
   }
