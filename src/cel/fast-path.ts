@@ -153,7 +153,7 @@ class Generator {
         return this.#identifier(node.args as string, scope);
       case '.': {
         const [left, name] = node.args as [Node, string];
-        return this.#assign(`field(${this.#node(left, scope)}, ${this.#const(name)})`);
+        return this.#fieldAccess(this.#node(left, scope), name, 'field');
       }
       case '.?': {
         const [left, name] = node.args as [Node, string];
@@ -177,6 +177,8 @@ class Generator {
         return this.#assign(`[${items.join(', ')}]`);
       }
       case 'map': {
+        const literal = this.#plainMapLiteral(node.args as [Node, Node][], scope);
+        if (literal) return literal;
         const out = this.#assign('{}');
         for (const [k, v] of node.args as [Node, Node][]) {
           const key = this.#node(k, scope);
@@ -191,8 +193,10 @@ class Generator {
         return this.#assign(`negate(${this.#node(node.args as Node, scope)})`);
       case '!_':
         return this.#assign(`not(${this.#node(node.args as Node, scope)})`);
-      case '+':
-        return this.#call('add', args, scope);
+      case '+': {
+        const [l, r] = args.map((n) => this.#node(n, scope)) as [string, string];
+        return this.#assign(`typeof ${l} === 'string' && typeof ${r} === 'string' ? ${l} + ${r} : add(${l}, ${r})`);
+      }
       case 'in':
         return this.#call('membership', args, scope);
       case '?:':
@@ -203,7 +207,7 @@ class Generator {
       case '==':
       case '!=': {
         const typed = this.#typeComparison(args as [Node, Node], scope);
-        const same = typed ?? this.#call('equal', args, scope);
+        const same = typed ?? this.#literalEquality(args as [Node, Node], scope) ?? this.#call('equal', args, scope);
         return node.op === '==' ? same : this.#assign(`!${same}`);
       }
       case 'call':
@@ -220,10 +224,44 @@ class Generator {
     }
   }
 
+  /**
+   * A map literal whose keys are distinct identifier-like string literals (`{'container': c, …}`)
+   * is built as one object literal once its values are computed in order; other maps go entry by
+   * entry through mapEntry(), which checks each key at run time.
+   */
+  #plainMapLiteral(entries: [Node, Node][], scope: Scope): string | undefined {
+    const keys = entries.map(([k]) => (k.op === 'value' && typeof k.args === 'string' ? k.args : undefined));
+    const plain = keys.every((k) => k !== undefined && IDENTIFIER.test(k) && !(k in Object.prototype));
+    if (!plain || new Set(keys).size !== keys.length) return undefined;
+    const values = entries.map(([, v]) => this.#node(v, scope));
+    return this.#assign(`{ ${keys.map((k, i) => `${k}: ${values[i]}`).join(', ')} }`);
+  }
+
   /** A helper applied to the operands, evaluated left to right. */
   #call(helper: string, operands: Node[], scope: Scope): string {
     const values = operands.map((n) => this.#node(n, scope));
     return this.#assign(`${helper}(${values.join(', ')})`);
+  }
+
+  /**
+   * `left.name` (helper field) or one `.?name` step of an optional chain (optionalFieldStep). The
+   * common case, a JSON-made map and a name no object inherits, is inlined as a `.name` property
+   * read, so each site gets its own inline cache (a helper's one keyed read is megamorphic); any
+   * other receiver or name calls the helper. The name appears in the source only when it is a
+   * plain identifier, so it cannot change the code around it.
+   */
+  #fieldAccess(left: string, name: string, helper: 'field' | 'optionalFieldStep'): string {
+    const call = `${helper}(${left}, ${this.#const(name)})`;
+    if (!IDENTIFIER.test(name) || name in Object.prototype) return this.#assign(call);
+    const t = this.#temp();
+    const missing = helper === 'field' ? 'throw FAST_ERROR;' : '';
+    const outside = `typeof ${t} === 'object' ? ${t} !== null && ${t}.constructor !== Object && !Array.isArray(${t}) : typeof ${t} === 'function' || typeof ${t} === 'symbol'`;
+    const none = helper === 'field' ? '' : `if (${left} === undefined) ${t} = undefined;\nelse `;
+    this.#emit(`${none}if (typeof ${left} === 'object' && ${left} !== null && ${left}.constructor === Object) {`);
+    this.#emit(`${t} = ${left}.${name};`);
+    this.#emit(missing ? `if (${t} === undefined) ${missing}\nelse if (${outside}) checked(${t});` : `if (${t} !== undefined && (${outside})) checked(${t});`);
+    this.#emit(`} else ${t} = ${call};`);
+    return t;
   }
 
   #identifier(name: string, scope: Scope): string {
@@ -256,6 +294,21 @@ class Generator {
     this.#emit(`if (${lv} === ${String(!isOr)}) {\nif (typeof ${r.value} === 'boolean') ${out} = ${r.value};\nelse throw FAST_ERROR;\n}`);
     this.#emit(`else if (${r.value} === ${absorbing}) ${out} = ${absorbing};\nelse throw FAST_ERROR;\n}`);
     return out;
+  }
+
+  /**
+   * `x == 'literal'` (or a bool or null literal, either side): identity decides, except that a
+   * value of a type outside the subset must still reach equal() to bail. Numbers keep equal(),
+   * where an int and a double compare by value.
+   */
+  #literalEquality([a, b]: [Node, Node], scope: Scope): string | undefined {
+    const isLiteral = (n: Node): boolean =>
+      n.op === 'value' && (n.args === null || typeof n.args === 'string' || typeof n.args === 'boolean');
+    if (!isLiteral(a) && !isLiteral(b)) return undefined;
+    const l = this.#node(a, scope);
+    const r = this.#node(b, scope);
+    const x = isLiteral(a) ? r : l;
+    return this.#assign(`${l} === ${r} || (typeof ${x} === 'object' && ${x} !== null && ${x}.constructor !== Object && equal(${l}, ${r}))`);
   }
 
   /**
@@ -327,7 +380,8 @@ class Generator {
         // cel-js evaluates the arguments last to first, then the receiver.
         const y = this.#node(args[0]!, scope);
         const x = this.#node(receiver, scope);
-        return this.#assign(`stringTest(${this.#const(name === 'contains' ? 'includes' : name)}, ${x}, ${y})`);
+        const method = name === 'contains' ? 'includes' : name;
+        return this.#assign(`typeof ${x} === 'string' && typeof ${y} === 'string' ? ${x}.${method}(${y}) : stringTest(${this.#const(method)}, ${x}, ${y})`);
       }
       case 'join/0':
       case 'join/1': {
@@ -381,7 +435,7 @@ class Generator {
     let value = this.#node(base, scope);
     for (const step of steps) {
       value = step.op === '.?'
-        ? this.#assign(`optionalFieldStep(${value}, ${this.#const((step.args as [Node, string])[1])})`)
+        ? this.#fieldAccess(value, (step.args as [Node, string])[1], 'optionalFieldStep')
         : this.#assign(`optionalIndexStep(${value}, ${keys.get(step) as string})`);
     }
     if (name === 'hasValue') return this.#assign(`${value} !== undefined`);

@@ -9,8 +9,8 @@ import { CelEvaluationError, type Activation } from '../cel/environment.js';
 import type { PathAnchor } from '../cel/path-of.js';
 import { classRunsIn, type Phase } from '../rules/classes.js';
 import type { CompiledRule, CompiledValidation } from '../rules/types.js';
-import { findingFor, type FindingInput } from './finding.js';
-import { isRecord, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
+import { findingFor } from './finding.js';
+import { CONTAINER_LISTS, isRecord, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
 import { integersToBigInt, redactSecrets } from './prepare.js';
 import type { RuleSet } from './rule-set.js';
 import { labelsOf, matchesAnyGlob, matchesLabelSelector } from './selectors.js';
@@ -72,14 +72,8 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
     ruleSet.env.beginEvaluation(object, anchors);
     const override = options.parameters?.[rule.meta.id];
     activation.params = override ? { ...rule.params, ...override } : rule.params;
-    const outcome = evaluateRule(rule, activation, object, podSpec, override !== undefined);
-    if (outcome === 'skipped') {
-      result.excludedByCondition.push(rule.meta.id);
-      continue;
-    }
-    result.evaluated.push(rule.meta.id);
-    result.findings.push(...outcome.findings);
-    Object.assign(result.auditAnnotations, outcome.auditAnnotations);
+    if (evaluateRule(rule, activation, object, podSpec, override !== undefined, result)) result.evaluated.push(rule.meta.id);
+    else result.excludedByCondition.push(rule.meta.id);
   }
   return result;
 }
@@ -112,9 +106,24 @@ export function activationFor(
   };
 }
 
-/** path() and jsonPointer() resolve the podSpec view to the real PodSpec it was built from, and look there first. */
+/**
+ * path() and jsonPointer() resolve the podSpec view to the real PodSpec it was built from, and look
+ * there first; each container is an anchor of its own before that, since most findings point into
+ * one, and `path(c)` then costs one comparison instead of a walk of the PodSpec.
+ */
 export function anchorsOf(podSpec: PodSpecView | undefined): PathAnchor[] {
-  return podSpec ? [{ view: podSpec.view, node: podSpec.spec, path: podSpec.specPath }] : [];
+  if (!podSpec) return [];
+  const anchors: PathAnchor[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const items = podSpec.spec[list];
+    if (!Array.isArray(items)) continue;
+    for (let i = 0; i < items.length; i++) {
+      const container: unknown = items[i];
+      if (isRecord(container)) anchors.push({ view: container, node: container, path: `${podSpec.specPath}.${list}[${i}]` });
+    }
+  }
+  anchors.push({ view: podSpec.view, node: podSpec.spec, path: podSpec.specPath });
+  return anchors;
 }
 
 /** The labels objectSelector matches: the object's, or the old object's on DELETE. */
@@ -158,55 +167,77 @@ export function appliesTo(
   return matchesLabelSelector(match.objectSelector, labels);
 }
 
-interface RuleOutcome {
-  findings: Finding[];
-  auditAnnotations: Record<string, string>;
-}
+/** A rule without variables reads this one: nothing to allocate per evaluation. */
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
 
+/**
+ * Runs one rule and adds its findings and audit annotations to `result`; false when a
+ * matchCondition excluded the object. A CEL error anywhere replaces the rule's findings with one
+ * error finding.
+ */
 function evaluateRule(
   rule: CompiledRule,
   activation: Activation,
   object: KubeObject,
   podSpec: PodSpecView | undefined,
   paramsOverridden: boolean,
-): RuleOutcome | 'skipped' {
-  const input: FindingInput = { rule, object, podSpec };
-  const step: RuleStep = { at: 'matchConditions' };
+  result: Evaluation,
+): boolean {
+  const step: RuleStep = { part: 'matchConditions', name: '' };
+  const firstFinding = result.findings.length;
   try {
-    if (!passesMatchConditions(rule, activation, step)) return 'skipped';
-    activation.variables = {};
+    if (!passesMatchConditions(rule, activation, step)) return false;
+    activation.variables = rule.variables.length > 0 ? {} : NO_VARIABLES;
     // Deferred variables (read only by messages, field paths and annotations) wait until needed.
     let deferredDone = false;
     computeVariables(rule, activation, false, paramsOverridden, step);
-    const findings: Finding[] = [];
-    for (let index = 0; index < rule.validations.length; index++) {
-      const validation = rule.validations[index] as CompiledValidation;
-      step.at = `validations[${index}]`;
+    const validations = rule.validations;
+    for (let index = 0; index < validations.length; index++) {
+      const validation = validations[index] as CompiledValidation;
+      step.part = 'validations';
+      step.name = index;
       const verdict = validation.expression.run(activation);
       if (verdict === true) continue;
       if (verdict !== false) throw new CelEvaluationError(`${validation.code}: validation returned ${typeof verdict}, not bool`);
       if (!deferredDone) computeVariables(rule, activation, (deferredDone = true), paramsOverridden, step);
-      step.at = `validations[${index}]`;
-      findings.push(findingFor(input, validation, 'fail', failureDetail(validation, activation), failurePaths(validation, activation)));
+      step.part = 'validations';
+      step.name = index;
+      const detail = failureDetail(validation, activation);
+      result.findings.push(findingFor({ rule, object, podSpec }, validation, 'fail', detail, failurePaths(validation, activation)));
     }
-    if (rule.auditAnnotations.length > 0 && !deferredDone) computeVariables(rule, activation, (deferredDone = true), paramsOverridden, step);
-    return { findings, auditAnnotations: annotate(rule, activation) };
+    if (rule.auditAnnotations.length > 0) {
+      if (!deferredDone) computeVariables(rule, activation, (deferredDone = true), paramsOverridden, step);
+      Object.assign(result.auditAnnotations, annotate(rule, activation));
+    }
   } catch (error) {
-    const message = `rule evaluation failed in ${step.at}: ${(error as Error).message}`;
+    const message = `rule evaluation failed in ${describeStep(step)}: ${(error as Error).message}`;
     const first = rule.validations[0] as CompiledValidation;
-    return { findings: [findingFor(input, first, 'error', message, [])], auditAnnotations: {} };
+    result.findings.length = firstFinding;
+    result.findings.push(findingFor({ rule, object, podSpec }, first, 'error', message, []));
   }
+  return true;
 }
 
-/** Names the expression being run, so an evaluation error says where in the rule it happened. */
+/**
+ * Names the expression being run, so an evaluation error says where in the rule it happened. Kept
+ * as parts and spelt only on error (describeStep), so a run that succeeds builds no strings.
+ */
 export interface RuleStep {
-  at: string;
+  part: 'matchConditions' | 'variables' | 'validations';
+  /** The condition's or variable's name, or the validation's index ('' before the first condition). */
+  name: string | number;
+}
+
+export function describeStep(step: RuleStep): string {
+  if (step.part === 'variables') return `variables.${step.name}`;
+  return step.name === '' ? step.part : `${step.part}[${step.name}]`;
 }
 
 /** Runs the rule's matchConditions; false as soon as one excludes the object. Throws on a CEL error. */
 export function passesMatchConditions(rule: CompiledRule, activation: Activation, step: RuleStep): boolean {
   for (const condition of rule.matchConditions) {
-    step.at = `matchConditions[${condition.name}]`;
+    step.part = 'matchConditions';
+    step.name = condition.name;
     if (condition.program.run(activation) !== true) return false;
   }
   return true;
@@ -226,7 +257,8 @@ export function computeVariables(
   const variables = activation.variables as Record<string, unknown>;
   for (const variable of rule.variables) {
     if ((variable.deferred ?? false) !== deferred) continue;
-    step.at = `variables.${variable.name}`;
+    step.part = 'variables';
+    step.name = variable.name;
     // Constants were computed with the rule's own parameters; an override recomputes them.
     variables[variable.name] = variable.constant && !paramsOverridden ? variable.constant.value : variable.program.run(activation);
   }

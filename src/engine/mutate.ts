@@ -25,6 +25,7 @@ import {
   apiGroupOf,
   appliesTo,
   computeVariables,
+  describeStep,
   matchLabelsOf,
   namespaceOf,
   passesMatchConditions,
@@ -134,7 +135,7 @@ type Proposed = { op: JsonPatchOp; at: string } | { error: string };
 
 /** The rule's operations, each with where it came from, and its errors, in order; never throws. */
 function proposedOps(rule: CompiledRule, activation: Activation, paramsOverridden: boolean): Proposed[] {
-  const step: RuleStep = { at: 'matchConditions' };
+  const step: RuleStep = { part: 'matchConditions', name: '' };
   try {
     if (!passesMatchConditions(rule, activation, step)) return [];
     activation.variables = {};
@@ -142,7 +143,7 @@ function proposedOps(rule: CompiledRule, activation: Activation, paramsOverridde
     computeVariables(rule, activation, false, paramsOverridden, step);
     computeVariables(rule, activation, true, paramsOverridden, step);
   } catch (error) {
-    return [{ error: `rule evaluation failed in ${step.at}: ${(error as Error).message}` }];
+    return [{ error: `rule evaluation failed in ${describeStep(step)}: ${(error as Error).message}` }];
   }
   const out: Proposed[] = [];
   rule.mutations.forEach((mutation, index) => {
