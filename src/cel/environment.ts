@@ -198,6 +198,7 @@ export class CelEnvironment {
       run(activation: Activation): unknown {
         if (closure) {
           const before = scope.iterations;
+          runs++;
           try {
             return closure(activation);
           } catch (error) {
@@ -206,8 +207,6 @@ export class CelEnvironment {
             scope.iterations = before;
             // An expression whose values keep leaving the subset stops trying the fast path.
             if (error === BAIL && ++bails >= 16 && bails * 4 > runs) closure = undefined;
-          } finally {
-            runs++;
           }
         }
         return interpreted(activation);
