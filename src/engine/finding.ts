@@ -45,18 +45,25 @@ export function findingFor(
   };
 }
 
+/** The containers the paths point into (`<specPath>.containers[2].image` → containers[2]), each once. */
 function containersAt(paths: readonly string[], podSpec: PodSpecView): { name: string; image: string }[] {
   const prefix = `${podSpec.specPath}.`;
-  const seen = new Map<string, { name: string; image: string }>();
+  const found: { name: string; image: string }[] = [];
+  const seen = new Set<unknown>();
   for (const path of paths) {
     if (!path.startsWith(prefix)) continue;
-    const match = /^(\w+)\[(\d+)\]/.exec(path.slice(prefix.length));
-    if (!match || !(CONTAINER_LISTS as readonly string[]).includes(match[1] ?? '')) continue;
-    const list = podSpec.spec[match[1] ?? ''];
-    const container: unknown = Array.isArray(list) ? list[Number(match[2])] : undefined;
-    if (!isRecord(container)) continue;
+    const open = path.indexOf('[', prefix.length);
+    const close = open === -1 ? -1 : path.indexOf(']', open);
+    if (close === -1) continue;
+    const list = path.slice(prefix.length, open);
+    const index = path.slice(open + 1, close);
+    if (!(CONTAINER_LISTS as readonly string[]).includes(list) || !/^\d+$/.test(index)) continue;
+    const items = podSpec.spec[list];
+    const container: unknown = Array.isArray(items) ? items[Number(index)] : undefined;
+    if (!isRecord(container) || seen.has(container)) continue;
+    seen.add(container);
     const name = typeof container['name'] === 'string' ? container['name'] : '';
-    seen.set(`${match[1]}/${match[2]}`, { name, image: typeof container['image'] === 'string' ? container['image'] : '' });
+    found.push({ name, image: typeof container['image'] === 'string' ? container['image'] : '' });
   }
-  return [...seen.values()];
+  return found;
 }

@@ -31,9 +31,29 @@ export function compilePattern(pattern: string): RE2JS {
   return compiled;
 }
 
+/**
+ * Verdicts of `matches` per pattern, for short texts: the values rules test (env names, image
+ * references, annotation keys) repeat across objects, and re2js, linear but interpreted, costs
+ * microseconds per test. Bounded in entries per pattern and in text length, so memory stays small.
+ */
+const VERDICT_LIMIT = 1024;
+const VERDICT_TEXT_LIMIT = 256;
+const verdicts = new Map<string, Map<string, boolean>>();
+
 /** CEL `matches` is a partial match, like RE2's `PartialMatch`: anchor with ^ and $ to match all. */
 export function re2Matches(text: string, pattern: string): boolean {
-  return compilePattern(pattern).test(text);
+  if (text.length > VERDICT_TEXT_LIMIT) return compilePattern(pattern).test(text);
+  let known = verdicts.get(pattern);
+  const hit = known?.get(text);
+  if (hit !== undefined) return hit;
+  const verdict = compilePattern(pattern).test(text);
+  if (!known) {
+    if (verdicts.size >= CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value as string);
+    verdicts.set(pattern, (known = new Map()));
+  }
+  if (known.size >= VERDICT_LIMIT) known.clear();
+  known.set(text, verdict);
+  return verdict;
 }
 
 /** The leftmost match, or '' (Go's FindString: no match and an empty match look the same). */
