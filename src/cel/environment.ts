@@ -23,6 +23,13 @@ export const CEL_VARIABLES = [
 ] as const;
 export type CelVariable = (typeof CEL_VARIABLES)[number];
 
+/**
+ * The variables the engine guarantees to be plain JSON all the way down: the object under
+ * evaluation and its old version (prepared, and checked, by engine/prepare.ts) and the podSpec
+ * view built over the object. Callers of Program.run must keep that promise.
+ */
+const JSON_VARIABLES: readonly CelVariable[] = ['object', 'oldObject', 'podSpec'];
+
 export interface CelLimits {
   /** Characters in one expression. */
   maxExpressionLength: number;
@@ -185,7 +192,7 @@ export class CelEnvironment {
       }
       return value;
     };
-    const fast = this.#fastPath ? compileFastPath(ast, this.#tick, this.#hooks) : undefined;
+    const fast = this.#fastPath ? compileFastPath(ast, this.#tick, this.#hooks, JSON_VARIABLES) : undefined;
     if (!fast) return { expression, freeIdentifiers: instrumented.freeIdentifiers, fast, run: interpreted, runInterpreted: interpreted };
     let runs = 0;
     let bails = 0;

@@ -64,10 +64,18 @@ export function fastPathGap(ast: ASTNode): string | undefined {
 /**
  * Compiles `ast` to a function, or returns undefined when the expression is outside the subset.
  * `tick` is called once per comprehension iteration and throws when the budget is exceeded.
+ * `jsonRoots` names the variables whose values are guaranteed JSON all the way down (plain
+ * objects, arrays, strings, numbers, bigints, booleans, null: what the engine's preparation
+ * checks), so reads below them skip the run-time checks for values outside the subset.
  */
-export function compileFastPath(ast: ASTNode, tick: () => void, hooks: FastPathHooks = {}): FastProgram | undefined {
+export function compileFastPath(
+  ast: ASTNode,
+  tick: () => void,
+  hooks: FastPathHooks = {},
+  jsonRoots: readonly string[] = [],
+): FastProgram | undefined {
   let source: string;
-  const generator = new Generator(hooks);
+  const generator = new Generator(hooks, jsonRoots);
   try {
     source = generator.generate(ast);
   } catch (error) {
@@ -89,11 +97,21 @@ class Generator {
   readonly constants: unknown[] = [];
   readonly methods: FastMethod[] = [];
   readonly #hooks: FastPathHooks;
+  readonly #jsonRoots: ReadonlySet<string>;
+  /** Temporaries known to hold JSON values (see compileFastPath's jsonRoots). */
+  readonly #json = new Set<string>();
   #temps = 0;
   #lines: string[] = [];
 
-  constructor(hooks: FastPathHooks = {}) {
+  constructor(hooks: FastPathHooks = {}, jsonRoots: readonly string[] = []) {
     this.#hooks = hooks;
+    this.#jsonRoots = new Set(jsonRoots);
+  }
+
+  /** Marks `temp` as holding a JSON value when `known` is; returns it. */
+  #jsonIf(known: boolean, temp: string): string {
+    if (known) this.#json.add(temp);
+    return temp;
   }
 
   /** The body of the factory: returns the expression's function. */
@@ -146,7 +164,7 @@ class Generator {
     switch (node.op) {
       case 'value': {
         const v = node.args;
-        if (v === null || typeof v === 'string' || typeof v === 'bigint' || typeof v === 'boolean' || typeof v === 'number') return this.#const(v);
+        if (v === null || typeof v === 'string' || typeof v === 'bigint' || typeof v === 'boolean' || typeof v === 'number') return this.#jsonIf(true, this.#const(v));
         throw new Unsupported();
       }
       case 'id':
@@ -174,7 +192,7 @@ class Generator {
         // cel-js evaluates list items last to first.
         const items: string[] = [];
         for (let i = args.length - 1; i >= 0; i--) items[i] = this.#node(args[i]!, scope);
-        return this.#assign(`[${items.join(', ')}]`);
+        return this.#jsonIf(items.every((t) => this.#json.has(t)), this.#assign(`[${items.join(', ')}]`));
       }
       case 'map': {
         const literal = this.#plainMapLiteral(node.args as [Node, Node][], scope);
@@ -253,6 +271,7 @@ class Generator {
   #fieldAccess(left: string, name: string, helper: 'field' | 'optionalFieldStep'): string {
     const call = `${helper}(${left}, ${this.#const(name)})`;
     if (!IDENTIFIER.test(name) || name in Object.prototype) return this.#assign(call);
+    if (this.#json.has(left)) return this.#jsonFieldAccess(left, name, call, helper === 'field');
     const t = this.#temp();
     const missing = helper === 'field' ? 'throw FAST_ERROR;' : '';
     const outside = `typeof ${t} === 'object' ? ${t} !== null && ${t}.constructor !== Object && !Array.isArray(${t}) : typeof ${t} === 'function' || typeof ${t} === 'symbol'`;
@@ -264,13 +283,26 @@ class Generator {
     return t;
   }
 
+  /**
+   * #fieldAccess on a JSON value: a map is any non-array object and its values are JSON too, so
+   * neither the receiver's constructor nor the value needs checking.
+   */
+  #jsonFieldAccess(left: string, name: string, call: string, required: boolean): string {
+    const t = this.#temp();
+    const none = required ? '' : `if (${left} === undefined) ${t} = undefined;\nelse `;
+    this.#emit(`${none}if (typeof ${left} === 'object' && ${left} !== null && !Array.isArray(${left})) {\n${t} = ${left}.${name};`);
+    if (required) this.#emit(`if (${t} === undefined) throw FAST_ERROR;`);
+    this.#emit(`} else ${t} = ${call};`);
+    return this.#jsonIf(true, t);
+  }
+
   #identifier(name: string, scope: Scope): string {
     const bound = scope.get(name);
     if (bound) return bound;
     if (name === 'cel' || name === 'optional' || !IDENTIFIER.test(name)) throw new Unsupported();
     const t = this.#assign(`act.${name}`);
     this.#emit(`if (${t} === undefined) throw BAIL;`);
-    return t;
+    return this.#jsonIf(this.#jsonRoots.has(name), t);
   }
 
   #conditional([c, whenTrue, whenFalse]: Node[], scope: Scope): string {
@@ -362,7 +394,7 @@ class Generator {
       const variable = args[0]!;
       if (variable.op !== 'id') throw new Unsupported();
       const init = this.#node(args[1]!, scope);
-      const slot = this.#temp();
+      const slot = this.#jsonIf(this.#json.has(init), this.#temp());
       this.#emit(`${slot} = ${init};`);
       return this.#node(args[2]!, new Map(scope).set(variable.args as string, slot));
     }
@@ -444,7 +476,7 @@ class Generator {
       return value;
     }
     const fallback = this.#block(args[0]!, scope);
-    const out = this.#temp();
+    const out = this.#jsonIf(this.#json.has(value) && this.#json.has(fallback.value), this.#temp());
     this.#emit(`if (${value} !== undefined) ${out} = ${value};\nelse {\n${fallback.lines}\n${out} = ${fallback.value};\n}`);
     return out;
   }
@@ -453,8 +485,10 @@ class Generator {
     const iterVar = args[0];
     if (iterVar?.op !== 'id') throw new Unsupported();
     if (!(args.length === 2 || (args.length === 3 && name === 'map'))) throw new Unsupported();
-    const items = this.#assign(`iterable(${this.#node(receiver, scope)})`);
-    const slot = this.#temp();
+    const list = this.#node(receiver, scope);
+    const items = this.#assign(`iterable(${list})`);
+    // Items of a JSON list, and keys of a JSON map, are JSON.
+    const slot = this.#jsonIf(this.#json.has(list), this.#temp());
     const i = this.#temp();
     const inner = new Map(scope).set(iterVar.args as string, slot);
     const body = this.#block(args[1]!, inner);

@@ -55,7 +55,7 @@ export function podSpecView(object: KubeObject, location: PodTemplateLocation | 
   const allContainers: unknown[] = [];
   for (const list of CONTAINER_LISTS) {
     const items = node[list];
-    if (Array.isArray(items)) allContainers.push(...items);
+    if (Array.isArray(items)) for (const item of items) allContainers.push(item);
   }
   return {
     view: { ...node, allContainers, metadata: isRecord(metadata) ? metadata : {} },

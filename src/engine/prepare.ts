@@ -24,6 +24,7 @@ export function redactSecrets(object: KubeObject): void {
 
 /**
  * Converts whole JSON numbers to BigInt throughout the value, and drops null-valued fields, in place.
+ * Throws a TypeError on a value that is not plain JSON (see assertPlain).
  * `field: null` means the field is absent, as the API server reads it, so rules need no null guards
  * around `.?field.orValue(default)`.
  *
@@ -54,6 +55,7 @@ function convert(node: unknown, depth: number): void {
     return;
   }
   if (typeof node !== 'object' || node === null) return;
+  assertPlain(node);
   const record = node as Record<string, unknown>;
   // for…in, not Object.keys: about 3× faster on freshly parsed JSON, and allocates no key array.
   // Objects here are plain (JSON or YAML), so there are no inherited enumerable keys; deleting the
@@ -70,11 +72,24 @@ function convert(node: unknown, depth: number): void {
   }
 }
 
+/**
+ * Objects under evaluation are JSON (what JSON.parse and a YAML 1.2 core-schema parse give): the
+ * CEL fast path reads them without per-value type checks (fast-path.ts, jsonRoots). A class
+ * instance here (a Date from a typed API client…) is a caller's bug, stopped before it can be
+ * misread.
+ */
+function assertPlain(node: object): void {
+  if (node.constructor !== Object) {
+    throw new TypeError(`objects under evaluation must be plain JSON; found ${node.constructor?.name ?? 'an object without a prototype'}`);
+  }
+}
+
 function convertIteratively(value: unknown): void {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const node = stack.pop();
     if (typeof node !== 'object' || node === null) continue;
+    if (!Array.isArray(node)) assertPlain(node);
     const record = node as Record<string, unknown>;
     const keys = Array.isArray(node) ? undefined : Object.keys(record);
     const count = Array.isArray(node) ? node.length : (keys as string[]).length;

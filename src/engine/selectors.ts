@@ -52,7 +52,8 @@ export function matchesGlob(pattern: string, name: string): boolean {
 }
 
 export function matchesAnyGlob(patterns: readonly string[], name: string): boolean {
-  return patterns.some((p) => matchesGlob(p, name));
+  for (const pattern of patterns) if (matchesGlob(pattern, name)) return true;
+  return false;
 }
 
 /** Labels of an object, as strings (values may have been turned into BigInt by the engine). */
