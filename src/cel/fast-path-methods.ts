@@ -22,10 +22,10 @@ function int(v: unknown): number {
   return Number(v);
 }
 
-/** Runs a library function whose errors are evaluation errors in cel-js. */
-function guarded<T>(run: () => T): T {
+/** Runs a regex function (text, pattern, limit?) whose errors (a bad pattern) are evaluation errors in cel-js. */
+function guarded<T>(run: (text: string, pattern: string, limit?: bigint) => T, text: string, pattern: string, limit?: bigint): T {
   try {
-    return run();
+    return run(text, pattern, limit);
   } catch {
     throw FAST_ERROR;
   }
@@ -98,6 +98,10 @@ function typesMatch(a: DeepType, b: DeepType): boolean {
  * "no matching overload" error: that case, and anything the deep types cannot tell, BAILs.
  */
 function listIndex(list: unknown[], item: unknown, equal: (a: unknown, b: unknown) => boolean, last: boolean): bigint {
+  // The common case, strings in a list of strings, needs no deep types: identity is equality.
+  if (typeof item === 'string' && typeof list[0] === 'string') {
+    return BigInt(last ? list.lastIndexOf(item) : list.indexOf(item));
+  }
   const listType = deepType(list);
   const itemType = deepType(item);
   if (listType === undefined || itemType === undefined || !typesMatch((listType as { list: DeepType }).list, itemType)) throw BAIL;
@@ -139,13 +143,13 @@ export function fastMethod(name: string, arity: number, equal: (a: unknown, b: u
       return (r, [pattern]) => {
         const text = str(r);
         const p = str(pattern);
-        return guarded(() => re2Matches(text, p));
+        return guarded(re2Matches, text, p);
       };
     case 'find/1':
       return (r, [pattern]) => {
         const text = str(r);
         const p = str(pattern);
-        return guarded(() => re2Find(text, p));
+        return guarded(re2Find, text, p);
       };
     case 'findAll/1':
     case 'findAll/2':
@@ -153,7 +157,7 @@ export function fastMethod(name: string, arity: number, equal: (a: unknown, b: u
         const text = str(r);
         const p = str(pattern);
         if (limit !== undefined && typeof limit !== 'bigint') throw BAIL;
-        return guarded(() => re2FindAll(text, p, limit as bigint | undefined));
+        return guarded(re2FindAll, text, p, limit as bigint | undefined);
       };
     default:
       return undefined;

@@ -102,50 +102,55 @@ function quantile(values: readonly number[], q: number): number {
 }
 const median = (values: readonly number[]): number => quantile(values, 0.5);
 
+/** One object, with the images the webhook would hand the rules (verified, or none). */
+interface CaseInput {
+  name: string;
+  body: string;
+  images: Record<string, ImageStatus> | undefined;
+}
+
 /**
- * One object, timed as A (JSON.parse) and B (JSON.parse + evaluate). With verifiedImages, every
- * image in the object arrives resolved as signed, so require-signed-images passes too.
+ * Each object timed as A (JSON.parse) and B (JSON.parse + evaluate). Every round times every case
+ * (A and B in ABBA order), so load that comes and goes on the shared machine lands on all cases
+ * alike instead of on whichever case was running at the time.
  */
-function benchRuleCase(ruleSet: RuleSet, name: string, file: string, verifiedImages = false): RuleCase {
-  const { body, images } = caseInput(file, verifiedImages);
-  const sample = evaluate(ruleSet, { object: JSON.parse(body) as KubeObject, operation: 'CREATE', ...(images ? { images } : {}) }, { phase: 'admission' });
-
-  // Warm up both paths (JIT), then size batches so that B takes about BATCH_MS.
-  const warmUntil = performance.now() + 500;
-  while (performance.now() < warmUntil) {
-    parseBatch(body, 200);
-    parseEvaluateBatch(ruleSet, body, 200, images);
-  }
-  const batch = Math.max(50, Math.round((BATCH_MS * 1000) / parseEvaluateBatch(ruleSet, body, 500, images)));
-
-  const a: number[] = [];
-  const b: number[] = [];
+function benchRuleCases(ruleSet: RuleSet, inputs: readonly CaseInput[]): RuleCase[] {
+  const cases = inputs.map(({ name, body, images }) => {
+    const sample = evaluate(ruleSet, { object: JSON.parse(body) as KubeObject, operation: 'CREATE', ...(images ? { images } : {}) }, { phase: 'admission' });
+    // Batches sized so that B takes about BATCH_MS.
+    const batch = Math.max(50, Math.round((BATCH_MS * 1000) / parseEvaluateBatch(ruleSet, body, 500, images)));
+    return { name, body, images, sample, batch, a: [] as number[], b: [] as number[] };
+  });
   for (let round = 0; round < ROUNDS; round++) {
-    // ABBA: alternate which goes first, so drift within a round cancels.
-    if (round % 2 === 0) {
-      a.push(parseBatch(body, batch));
-      b.push(parseEvaluateBatch(ruleSet, body, batch, images));
-    } else {
-      b.push(parseEvaluateBatch(ruleSet, body, batch, images));
-      a.push(parseBatch(body, batch));
+    for (const c of cases) {
+      // ABBA: alternate which goes first, so drift within a round cancels.
+      if (round % 2 === 0) {
+        c.a.push(parseBatch(c.body, c.batch));
+        c.b.push(parseEvaluateBatch(ruleSet, c.body, c.batch, c.images));
+      } else {
+        c.b.push(parseEvaluateBatch(ruleSet, c.body, c.batch, c.images));
+        c.a.push(parseBatch(c.body, c.batch));
+      }
     }
   }
-  const diffs = a.map((ai, i) => (b[i] as number) - ai);
-  const ratios = a.map((ai, i) => ((b[i] as number) - ai) / ai);
-  return {
-    name,
-    bytes: body.length,
-    rulesMatched: sample.evaluated.length,
-    findings: sample.findings.length,
-    parseUs: median(a),
-    parseEvaluateUs: median(b),
-    evaluateUs: median(diffs),
-    evaluateUsP25: quantile(diffs, 0.25),
-    evaluateUsP75: quantile(diffs, 0.75),
-    ratioToParse: median(ratios),
-    batch,
-    rounds: ROUNDS,
-  };
+  return cases.map(({ name, body, sample, batch, a, b }) => {
+    const diffs = a.map((ai, i) => (b[i] as number) - ai);
+    const ratios = a.map((ai, i) => ((b[i] as number) - ai) / ai);
+    return {
+      name,
+      bytes: body.length,
+      rulesMatched: sample.evaluated.length,
+      findings: sample.findings.length,
+      parseUs: median(a),
+      parseEvaluateUs: median(b),
+      evaluateUs: median(diffs),
+      evaluateUsP25: quantile(diffs, 0.25),
+      evaluateUsP75: quantile(diffs, 0.75),
+      ratioToParse: median(ratios),
+      batch,
+      rounds: ROUNDS,
+    };
+  });
 }
 
 function caseInput(file: string, verifiedImages: boolean): { body: string; images: Record<string, ImageStatus> | undefined } {
@@ -158,7 +163,7 @@ function caseInput(file: string, verifiedImages: boolean): { body: string; image
  * for WARM_UP_MS before any is timed, so the first case does not pay the compilation of the rule
  * set, and the code is compiled for every object shape, not only the first case's.
  */
-function warmUpTogether(ruleSet: RuleSet, inputs: { body: string; images: Record<string, ImageStatus> | undefined }[]): void {
+function warmUpTogether(ruleSet: RuleSet, inputs: readonly CaseInput[]): void {
   const until = performance.now() + WARM_UP_MS;
   while (performance.now() < until) {
     for (const { body, images } of inputs) parseEvaluateBatch(ruleSet, body, 100, images);
@@ -186,8 +191,9 @@ async function benchRules(): Promise<{ rules: number; cases: RuleCase[] }> {
     ['Pod', 'pod.json', false],
     ['Namespace (no rule matches)', 'namespace.json', false],
   ];
-  warmUpTogether(ruleSet, specs.map(([, file, verified]) => caseInput(file, verified)));
-  const cases = specs.map(([name, file, verified]) => benchRuleCase(ruleSet, name, file, verified));
+  const inputs = specs.map(([name, file, verified]) => ({ name, ...caseInput(file, verified) }));
+  warmUpTogether(ruleSet, inputs);
+  const cases = benchRuleCases(ruleSet, inputs);
   return { rules: ruleSet.rules.length, cases };
 }
 
