@@ -29,12 +29,13 @@ function decideOne(finding: Finding, subject: Subject, config: PolicyConfig, now
   const expired = active ? undefined : covering.find((e) => isExpired(e, now));
   // An evaluation error denies only in enforce and only when onError says so (the default).
   const denies = !active && mode === 'enforce' && (finding.result === 'fail' || effectiveOnError(finding, config) === 'deny');
-  return {
-    ...finding,
-    mode,
-    modeSource,
-    denies,
-    ...(active ? { exceptedBy: exceptionRef(active) } : {}),
-    ...(expired ? { expiredException: exceptionRef(expired) } : {}),
-  };
+  // A plain copy, then fields one by one: a spread followed by more properties in one literal
+  // takes V8's slow path (a few µs per finding on every admission request).
+  const decided = { ...finding } as DecidedFinding;
+  decided.mode = mode;
+  decided.modeSource = modeSource;
+  decided.denies = denies;
+  if (active) decided.exceptedBy = exceptionRef(active);
+  if (expired) decided.expiredException = exceptionRef(expired);
+  return decided;
 }
