@@ -249,6 +249,18 @@ t.test('find and findAll use RE2 and Go semantics', async (t) => {
   ]);
 });
 
+t.test('remembered matches verdicts never mix up patterns or texts', async (t) => {
+  // re2Matches memoises verdicts per pattern for short texts: the same texts against other
+  // patterns, and a text past the memo's length limit, must still get their own verdicts.
+  const long = `${'a'.repeat(300)}b`;
+  const object = { texts: ['abc', 'xbz', long] };
+  for (let round = 0; round < 3; round++) {
+    t.same(celEval('object.texts.map(s, s.matches("b"))', { object }), [true, true, true], `round ${round}: "b"`);
+    t.same(celEval('object.texts.map(s, s.matches("^b"))', { object }), [false, false, false], `round ${round}: "^b"`);
+    t.same(celEval('object.texts.map(s, s.matches("b$"))', { object }), [false, false, true], `round ${round}: "b$"`);
+  }
+});
+
 t.test('regular expressions run in linear time', async (t) => {
   const evil = `${'a'.repeat(30)}!`;
   for (const expression of [

@@ -156,3 +156,14 @@ t.test('a hostile, deeply nested object is evaluated, not a crash', async (t) =>
   const { findings } = scan(builtin, { object: JSON.parse(body) as KubeObject, operation: 'CREATE' });
   t.same(findings.find((f) => f.ruleId === 'disallow-privileged')?.paths, ['spec.containers[0].securityContext.privileged']);
 });
+
+t.test('objects under evaluation must be plain JSON: a class instance is refused before any rule runs', async (t) => {
+  // The CEL fast path reads below `object` without per-value type checks; a Date from a typed API
+  // client would otherwise be read as a map. JSON.parse and YAML never produce one.
+  const object = objects('pod-template-kinds.yaml')[0] as KubeObject;
+  (object['metadata'] as Record<string, unknown>)['creationTimestamp'] = new Date(0);
+  t.throws(() => scan(builtin, { object, operation: 'CREATE' }), { name: 'TypeError', message: /plain JSON; found Date/ });
+  const bare = objects('pod-template-kinds.yaml')[0] as KubeObject;
+  (bare['metadata'] as Record<string, unknown>)['labels'] = Object.create(null);
+  t.throws(() => scan(builtin, { object: bare, operation: 'CREATE' }), /plain JSON; found an object without a prototype/);
+});
