@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [--only rules|scan] [--rounds N] [--manifests N]`: the numbers
+ * `npm run bench [-- --json FILE] [--only rules|scan|webhook] [--rounds N] [--manifests N] [--webhook-workers N]`: the numbers
  * behind the performance targets, measured side by side in one run on whatever machine this is
  * (no timed assertions). Results are discussed in BENCHMARKS.md.
  *
@@ -44,6 +44,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '101' },
     manifests: { type: 'string', default: '10000' },
     'webhook-seconds': { type: 'string', default: '10' },
+    'webhook-workers': { type: 'string', default: '1' },
   },
 });
 const ROUNDS = Number(options.rounds);
@@ -500,9 +501,10 @@ if (!options.only || options.only === 'scan') {
 
 if (!options.only || options.only === 'webhook') {
   const { benchWebhook } = await import('./webhook.js');
-  const web = await benchWebhook({ seconds: Number(options['webhook-seconds']), rounds: 3, connections: 16 });
+  const web = await benchWebhook({ seconds: Number(options['webhook-seconds']), rounds: 3, connections: 16, workers: Number(options['webhook-workers']) });
   results['webhook'] = web;
-  console.log(`3. POST /validate over TLS, autocannon, ${web.connections} connections, ${web.durationSeconds} s per run, runs alternating; medians`);
+  const servers = web.workers > 1 ? `, each server ${web.workers} node:cluster workers` : '';
+  console.log(`3. POST /validate over TLS, autocannon, ${web.connections} connections, ${web.durationSeconds} s per run, runs alternating${servers}; medians`);
   console.log(
     table(
       ['endpoint', 'requests/s', 'p50 ms', 'p99 ms'],

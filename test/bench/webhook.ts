@@ -28,6 +28,8 @@ export interface WebhookRun {
 export interface WebhookBench {
   durationSeconds: number;
   connections: number;
+  /** node:cluster workers per server (1: a single process each). */
+  workers: number;
   runs: WebhookRun[];
   palisade: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
   null: { requestsPerSecond: number; p50Ms: number; p99Ms: number };
@@ -101,14 +103,22 @@ async function drive(port: number, payloads: string[], seconds: number, connecti
   };
 }
 
-export async function benchWebhook(options: { seconds: number; rounds: number; connections: number }): Promise<WebhookBench> {
+export async function benchWebhook(options: { seconds: number; rounds: number; connections: number; workers?: number }): Promise<WebhookBench> {
   const certDir = mkdtempSync(join(tmpdir(), 'palisade-bench-'));
   const children: ChildProcess[] = [];
+  const workers = options.workers ?? 1;
+  // With workers, both servers run as node:cluster workers sharing their port, as many each.
+  const server = (args: string[]): string[] => (workers > 1 ? ['test/bench/cluster-launcher.mjs', String(workers), ...args] : args);
   try {
+    // Certificates first, so that workers starting together do not each generate their own.
+    await new Promise<void>((resolve, reject) => {
+      spawn(process.execPath, ['dist/cli/bin.js', 'certs', 'generate', '--out', certDir], { cwd: ROOT, stdio: 'ignore' })
+        .on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`certs generate exited with ${code}`))));
+    });
     const palisadePort = await freePort();
-    children.push(await startChild(['dist/cli/bin.js', 'serve', '--host', '127.0.0.1', '--port', String(palisadePort), '--cert-dir', certDir, '--log-level', 'warn']));
+    children.push(await startChild(server(['dist/cli/bin.js', 'serve', '--host', '127.0.0.1', '--port', String(palisadePort), '--cert-dir', certDir, '--log-level', 'warn'])));
     const nullPort = await freePort();
-    children.push(await startChild(['test/bench/null-webhook.mjs', certDir, String(nullPort)]));
+    children.push(await startChild(server(['test/bench/null-webhook.mjs', certDir, String(nullPort)])));
     const payloads = bodies();
     // Warm both up (JIT, TLS session setup) before measuring.
     await drive(palisadePort, payloads, 2, options.connections);
@@ -126,7 +136,7 @@ export async function benchWebhook(options: { seconds: number; rounds: number; c
     };
     const palisade = summary('palisade');
     const nullEndpoint = summary('null');
-    return { durationSeconds: options.seconds, connections: options.connections, runs, palisade, null: nullEndpoint, ratio: palisade.requestsPerSecond / nullEndpoint.requestsPerSecond };
+    return { durationSeconds: options.seconds, connections: options.connections, workers, runs, palisade, null: nullEndpoint, ratio: palisade.requestsPerSecond / nullEndpoint.requestsPerSecond };
   } finally {
     for (const child of children) child.kill('SIGTERM');
     rmSync(certDir, { recursive: true, force: true });
