@@ -33,12 +33,17 @@ export function redactSecrets(object: KubeObject): void {
  * must not crash the process.
  */
 export function integersToBigInt(value: unknown): void {
-  convert(value, 0);
+  // metadata.managedFields, often the largest part of an object the API server sends, records
+  // which manager set which field: it holds strings and empty maps only and no rule reads it, so
+  // the walk passes it by.
+  const metadata = isRecord(value) ? value['metadata'] : undefined;
+  const managed = isRecord(metadata) ? metadata['managedFields'] : undefined;
+  convert(value, 0, Array.isArray(managed) ? managed : undefined);
 }
 
 const MAX_RECURSION = 200;
 
-function convert(node: unknown, depth: number): void {
+function convert(node: unknown, depth: number, skip?: unknown[]): void {
   if (depth > MAX_RECURSION) {
     convertIteratively(node);
     return;
@@ -49,7 +54,7 @@ function convert(node: unknown, depth: number): void {
       if (typeof item === 'number') {
         if (Number.isInteger(item)) node[i] = BigInt(item);
       } else if (typeof item === 'object' && item !== null) {
-        convert(item, depth + 1);
+        convert(item, depth + 1, skip);
       }
     }
     return;
@@ -66,8 +71,8 @@ function convert(node: unknown, depth: number): void {
       if (Number.isInteger(item)) record[key] = BigInt(item);
     } else if (item === null) {
       delete record[key];
-    } else if (typeof item === 'object') {
-      convert(item, depth + 1);
+    } else if (typeof item === 'object' && item !== skip) {
+      convert(item, depth + 1, skip);
     }
   }
 }

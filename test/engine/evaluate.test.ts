@@ -167,3 +167,12 @@ t.test('objects under evaluation must be plain JSON: a class instance is refused
   (bare['metadata'] as Record<string, unknown>)['labels'] = Object.create(null);
   t.throws(() => scan(builtin, { object: bare, operation: 'CREATE' }), /plain JSON; found an object without a prototype/);
 });
+
+t.test('the preparation walk passes metadata.managedFields by and converts everything else', async (t) => {
+  const { integersToBigInt } = await import('../../src/engine/prepare.js');
+  const managed = [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:replicas': {} } }, seen: 1 }];
+  const object: KubeObject = { kind: 'Deployment', metadata: { name: 'web', generation: 2, managedFields: managed }, spec: { replicas: 3, paused: null } };
+  integersToBigInt(object);
+  t.strictSame(object, { kind: 'Deployment', metadata: { name: 'web', generation: 2n, managedFields: managed }, spec: { replicas: 3n } });
+  t.equal(managed[0]?.seen, 1, 'managedFields left as sent');
+});
