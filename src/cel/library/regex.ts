@@ -34,24 +34,27 @@ export function compilePattern(pattern: string): RE2JS {
 /**
  * Verdicts of `matches` per pattern, for short texts: the values rules test (env names, image
  * references, annotation keys) repeat across objects, and re2js, linear but interpreted, costs
- * microseconds per test. Bounded in entries per pattern and in text length, so memory stays small.
+ * microseconds per test. At most VERDICT_BUDGET verdicts are kept in all (then all are dropped),
+ * each of a text of at most VERDICT_TEXT_LIMIT characters: about 2 MB at worst, whatever the
+ * objects hold.
  */
-const VERDICT_LIMIT = 1024;
+const VERDICT_BUDGET = 4096;
 const VERDICT_TEXT_LIMIT = 256;
 const verdicts = new Map<string, Map<string, boolean>>();
+let verdictCount = 0;
 
 /** CEL `matches` is a partial match, like RE2's `PartialMatch`: anchor with ^ and $ to match all. */
 export function re2Matches(text: string, pattern: string): boolean {
   if (text.length > VERDICT_TEXT_LIMIT) return compilePattern(pattern).test(text);
-  let known = verdicts.get(pattern);
-  const hit = known?.get(text);
+  const hit = verdicts.get(pattern)?.get(text);
   if (hit !== undefined) return hit;
   const verdict = compilePattern(pattern).test(text);
-  if (!known) {
-    if (verdicts.size >= CACHE_LIMIT) verdicts.delete(verdicts.keys().next().value as string);
-    verdicts.set(pattern, (known = new Map()));
+  if (++verdictCount > VERDICT_BUDGET) {
+    verdicts.clear();
+    verdictCount = 1;
   }
-  if (known.size >= VERDICT_LIMIT) known.clear();
+  let known = verdicts.get(pattern);
+  if (!known) verdicts.set(pattern, (known = new Map()));
   known.set(text, verdict);
   return verdict;
 }
