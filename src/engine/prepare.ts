@@ -84,8 +84,11 @@ function convert(node: unknown, depth: number, skip?: unknown[]): void {
  * misread.
  */
 function assertPlain(node: object): void {
-  if (node.constructor !== Object) {
-    throw new TypeError(`objects under evaluation must be plain JSON; found ${node.constructor?.name ?? 'an object without a prototype'}`);
+  // The prototype, not `node.constructor`: a JSON map may have its own key "constructor".
+  const prototype: unknown = Object.getPrototypeOf(node);
+  if (prototype !== Object.prototype) {
+    const name = prototype === null ? 'an object without a prototype' : (node as { constructor?: { name?: string } }).constructor?.name ?? 'a class instance';
+    throw new TypeError(`objects under evaluation must be plain JSON; found ${name}`);
   }
 }
 

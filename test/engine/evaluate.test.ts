@@ -157,6 +157,13 @@ t.test('a hostile, deeply nested object is evaluated, not a crash', async (t) =>
   t.same(findings.find((f) => f.ruleId === 'disallow-privileged')?.paths, ['spec.containers[0].securityContext.privileged']);
 });
 
+t.test('a map with its own "constructor" or "__proto__" key is plain JSON, and is evaluated', async (t) => {
+  const object = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"team-a"},"data":{"constructor":"x","__proto__":"y","password":"hunter2hunter2"}}') as KubeObject;
+  const result = scan(builtin, { object, operation: 'CREATE' });
+  t.ok(result.evaluated.length > 0, 'the ConfigMap rules ran');
+  t.notOk(result.findings.some((f) => f.result === 'error'), 'and none failed to evaluate');
+});
+
 t.test('objects under evaluation must be plain JSON: a class instance is refused before any rule runs', async (t) => {
   // The CEL fast path reads below `object` without per-value type checks; a Date from a typed API
   // client would otherwise be read as a map. JSON.parse and YAML never produce one.
