@@ -14,6 +14,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { MANAGED_BY_LABEL, REPORT_SOURCE } from '../reports/openreports.js';
 import { readReport } from '../reports/read-report.js';
 import type { Report } from '../reports/types.js';
+import { untilAborted } from './until-aborted.js';
 import { FIELD_MANAGER } from './webhook-reconciler.js';
 
 export const OPENREPORTS_GROUP = 'openreports.io';
@@ -117,19 +118,11 @@ export interface StoredReport {
   resourceVersion?: string;
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_resolve, reject) => {
-    if (!signal) return;
-    if (signal.aborted) reject(signal.reason as Error);
-    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
-}
-
 /** Races the request against the signal: client-node's generated API takes no AbortSignal. */
 async function call<T>(what: string, request: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   signal?.throwIfAborted();
   try {
-    return await (signal ? Promise.race([request(), aborted(signal)]) : request());
+    return await untilAborted(request(), signal);
   } catch (error) {
     if (isAbort(error) || (signal?.aborted && error === signal.reason)) throw error;
     throw kubeRequestError(error, what);

@@ -21,7 +21,7 @@ import { freePort, startControlPlane, type ControlPlane } from './control-plane/
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures/controller/', import.meta.url));
-const RUN = fileURLToPath(new URL('../controller/run-controller.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 const NS = 'ctl-apps';
 
 const plane: ControlPlane = await startControlPlane();
@@ -58,7 +58,7 @@ interface Replica {
 async function startReplica(identity: string): Promise<Replica> {
   const port = await freePort();
   const child = spawn(process.execPath, [
-    '--import', 'tsx', RUN,
+    '--import', 'tsx', BIN, 'controller',
     '--kubeconfig', plane.kubeconfig,
     '--namespace', 'palisade-system',
     '--identity', identity,
