@@ -42,7 +42,7 @@ import { clusterContextOf } from '../scan/scan.js';
 import { Inventory, type OwnerChange } from './inventory.js';
 import { abortableSleep, KindWatch, type WatchTiming } from './kind-watch.js';
 import type { ComplianceInputs, ControllerMetrics } from './metrics.js';
-import type { ReportSink } from './report-sink.js';
+import type { ReportSink, ReportSource } from './report-sink.js';
 import type { WatchApi, WatchEvent } from './watch-stream.js';
 
 export interface LoopPolicy {
@@ -266,10 +266,8 @@ export class AuditLoop {
     const evaluated = performance.now();
     // Metrics and the rollout report reflect the audit now; the reports follow at the writer's pace.
     this.#publish(round);
-    const reports = buildReports({ startedAt: snapshot.startedAt, finishedAt: this.#now(), objectsByKind: {}, entries, skippedKinds: [] }, this.#reportOptions(snapshot.startedAt));
-    const synced = await this.#o.reports.all(reports, signal);
-    const byOwner = groupByOwner(reports);
-    for (const [key, owned] of byOwner) round.signatures.set(key, signature(owned));
+    const written = this.#everyReport(round, entries, snapshot.startedAt);
+    const synced = await this.#o.reports.all(written.source, signal);
     const seconds = (performance.now() - started) / 1000;
     this.#o.metrics.auditDuration.set(seconds);
     this.#o.metrics.auditObjects.set(inventory.size);
@@ -282,7 +280,7 @@ export class AuditLoop {
       writeSeconds: Number(((performance.now() - evaluated) / 1000).toFixed(3)),
       objects: inventory.size,
       owners: entries.length,
-      reports: reports.length,
+      reports: written.count(),
       applied: synced.applied,
       unchanged: synced.unchanged,
       deleted: synced.deleted,
@@ -293,11 +291,9 @@ export class AuditLoop {
     if (synced.failed > 0) {
       // Their owners' signatures are dropped: the next change of such an owner writes it again
       // (and so does the next resync, whatever happens).
-      const ownerOf = new Map<string, string>();
-      for (const [key, owned] of byOwner) for (const report of owned) ownerOf.set(`${report.metadata.namespace ?? ''}/${report.metadata.name}`, key);
       for (const failure of synced.failures) {
         this.#log.warn({ ...failure }, 'a report could not be written');
-        const key = ownerOf.get(`${failure.namespace ?? ''}/${failure.name}`);
+        const key = written.ownerOf.get(`${failure.namespace ?? ''}/${failure.name}`);
         if (key) round.signatures.delete(key);
       }
     }
@@ -339,6 +335,36 @@ export class AuditLoop {
       arrivals: [],
       firstUnflushed: undefined,
     };
+  }
+
+  /**
+   * Every report of these entries for the sink's `all`, built one namespace at a time when the sink
+   * asks for it (so the cluster's reports are never all in memory at once). Each owner's signature
+   * is recorded as its reports are built; `ownerOf` maps `namespace/name` of each report to its owner.
+   */
+  #everyReport(round: Round, entries: readonly AuditEntry[], now: Date): { source: ReportSource; count: () => number; ownerOf: Map<string, string> } {
+    const byNamespace = new Map<string, AuditEntry[]>();
+    for (const entry of entries) {
+      const namespace = entry.owner.namespace ?? '';
+      const list = byNamespace.get(namespace);
+      if (list) list.push(entry);
+      else byNamespace.set(namespace, [entry]);
+    }
+    const ownerOf = new Map<string, string>();
+    let count = 0;
+    const source: ReportSource = {
+      namespaces: [...round.context.namespaces.keys(), ...[...byNamespace.keys()].filter((n) => n !== '')],
+      reportsOf: (namespace) => {
+        const reports = buildReports(resultOf(byNamespace.get(namespace ?? '') ?? [], now), this.#reportOptions(now));
+        count += reports.length;
+        for (const [key, owned] of groupByOwner(reports)) {
+          round.signatures.set(key, signature(owned));
+          for (const report of owned) ownerOf.set(`${report.metadata.namespace ?? ''}/${report.metadata.name}`, key);
+        }
+        return reports;
+      },
+    };
+    return { source, count: () => count, ownerOf };
   }
 
   #reportOptions(now: Date) {
@@ -681,7 +707,7 @@ export class AuditLoop {
       }
     }
     const entries = round.inventory.entries();
-    if (wholeCluster) await this.#o.reports.all(buildReports(resultOf(entries, now), this.#reportOptions(now)), signal);
+    if (wholeCluster) await this.#o.reports.all(this.#everyReport(round, entries, now).source, signal);
     else {
       for (const namespace of wholeNamespaces) {
         const reports = buildReports(resultOf(entries.filter((e) => e.owner.namespace === namespace), now), this.#reportOptions(now));

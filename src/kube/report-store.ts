@@ -178,6 +178,8 @@ export function kubeReportStore(kc: KubeConfig): ReportStore {
 export interface ListStoredOptions {
   /** Reports of this namespace only, and no ClusterReports. */
   namespace?: string;
+  /** ClusterReports only. */
+  clusterScoped?: boolean;
   /** Default: Palisade's reports only (MANAGED_SELECTOR). */
   labelSelector?: string;
   pageSize?: number;
@@ -206,6 +208,7 @@ function storedOf(value: unknown): StoredReport | undefined {
  */
 export async function* storedReportPages(store: ReportStore, kind: ReportKind, options: ListStoredOptions = {}): AsyncGenerator<StoredReport[]> {
   if (kind === 'ClusterReport' && options.namespace !== undefined) return;
+  if (kind === 'Report' && options.clusterScoped) return;
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
   const retry = options.retry ?? (<T>(_what: string, request: () => Promise<T>) => request());

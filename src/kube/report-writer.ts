@@ -75,6 +75,8 @@ export type ReportWriterOptions = ReportWriterSettings & ({ kc: KubeConfig } | {
 export interface SyncScope {
   /** The audit covered this namespace only: Reports elsewhere, and ClusterReports, are left alone. */
   namespace?: string;
+  /** ClusterReports only: every Report is left alone. */
+  clusterScoped?: boolean;
 }
 
 export interface SyncFailure {
@@ -133,6 +135,7 @@ export function ownerKeyOf(report: Report): string {
 }
 
 function inScope(kind: Report['kind'], namespace: string | undefined, scope: SyncScope): boolean {
+  if (scope.clusterScoped) return kind === 'ClusterReport';
   return scope.namespace === undefined || (kind === 'Report' && namespace === scope.namespace);
 }
 
@@ -144,7 +147,7 @@ function checkDesired(desired: readonly Report[], scope: SyncScope): void {
     const shown = `${report.kind} ${namespace ? `${namespace}/` : ''}${name}`;
     if (report.kind === 'Report' && !namespace) throw new RangeError(`${shown}: a Report needs a namespace`);
     if (report.kind === 'ClusterReport' && namespace) throw new RangeError(`${shown}: a ClusterReport has no namespace`);
-    if (!inScope(report.kind, namespace, scope)) throw new RangeError(`${shown} is outside the sync's namespace ${scope.namespace ?? ''}`);
+    if (!inScope(report.kind, namespace, scope)) throw new RangeError(`${shown} is outside the sync's ${scope.clusterScoped ? 'cluster scope' : `namespace ${scope.namespace ?? ''}`}`);
     const key = keyOf(report);
     if (seen.has(key)) throw new RangeError(`${shown} is given twice`);
     seen.add(key);
@@ -267,6 +270,7 @@ export class ReportWriter {
     checkDesired(reports, scope);
     const stored = await listStoredReports(this.#store, {
       ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}),
+      ...(scope.clusterScoped ? { clusterScoped: true } : {}),
       pageSize: this.#settings.pageSize,
       retry: (what, request) => this.#withRetries(what, request, { write: false, retryable: isRetryable, signal }),
       ...(signal ? { signal } : {}),
@@ -316,7 +320,9 @@ export class ReportWriter {
     });
 
     const { failures: _failures, ...counts } = result;
-    this.#log.info({ ...counts, ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}), durationMs: Date.now() - started }, 'reports synced');
+    // A full audit syncs every namespace in turn: the ones where nothing changed stay out of the info log.
+    const level = counts.applied + counts.deleted + counts.failed > 0 || scope.namespace === undefined ? 'info' : 'debug';
+    this.#log[level]({ ...counts, ...(scope.namespace !== undefined ? { namespace: scope.namespace } : {}), durationMs: Date.now() - started }, 'reports synced');
     return result;
   }
 

@@ -1,10 +1,10 @@
 /**
  * A ReportSink that keeps reports in memory the way the writer leaves the cluster: `all` replaces
- * everything, `owners` replaces the reports of those owners only, `namespace` those of one
- * namespace. Tests wait on it (`until`) instead of sleeping: every sync wakes the waiters.
+ * the reports of every namespace it is given and the ClusterReports, `owners` the reports of those
+ * owners only, `namespace` those of one namespace. Tests wait on it (`until`) instead of sleeping: every sync wakes the waiters.
  * Not a *.test.ts file: tap does not run it on its own.
  */
-import type { ReportSink } from '../../src/controller/report-sink.js';
+import type { ReportSink, ReportSource } from '../../src/controller/report-sink.js';
 import type { SyncResult } from '../../src/kube/report-writer.js';
 import { OWNER_UID_LABEL } from '../../src/reports/openreports.js';
 import type { Report } from '../../src/reports/types.js';
@@ -40,11 +40,16 @@ export class FakeSink implements ReportSink {
     }
   }
 
-  async all(reports: readonly Report[]): Promise<SyncResult> {
+  async all(source: ReportSource): Promise<SyncResult> {
     this.#check();
-    this.stored.clear();
-    for (const report of reports) this.stored.set(keyOf(report), report);
-    return this.#done({ scope: 'all', reports: reports.length });
+    let count = 0;
+    for (const namespace of [...new Set(source.namespaces), undefined]) {
+      for (const [key, report] of this.stored) if (report.metadata.namespace === namespace) this.stored.delete(key);
+      const reports = source.reportsOf(namespace);
+      for (const report of reports) this.stored.set(keyOf(report), report);
+      count += reports.length;
+    }
+    return this.#done({ scope: 'all', reports: count });
   }
 
   async owners(reports: readonly Report[], uids: readonly string[]): Promise<SyncResult> {

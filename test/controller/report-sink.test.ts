@@ -6,7 +6,7 @@
 import t from 'tap';
 import { pino } from 'pino';
 import type { AuditEntry } from '../../src/audit/types.js';
-import { ownersSelector, writerSink } from '../../src/controller/report-sink.js';
+import { ownersSelector, writerSink, type ReportSource } from '../../src/controller/report-sink.js';
 import type { ListPage, ListRequest, ReportKind, ReportStore } from '../../src/kube/report-store.js';
 import { buildReports } from '../../src/reports/openreports.js';
 import type { Report } from '../../src/reports/types.js';
@@ -16,9 +16,12 @@ import { FakeReportStore } from '../kube/fake-report-store.js';
 class SelectorStore implements ReportStore {
   readonly inner = new FakeReportStore();
   readonly selectors: string[] = [];
+  /** Lists and report builds in the order they happened. */
+  readonly events: string[] = [];
   async list(kind: ReportKind, request: ListRequest): Promise<ListPage> {
     const selector = request.labelSelector ?? '';
     this.selectors.push(selector);
+    this.events.push(`list ${kind} ${request.namespace ?? '*'}`);
     const [first, ...rest] = selector.split(/,(?![^(]*\))/);
     const page = await this.inner.list(kind, { ...request, ...(first ? { labelSelector: first } : {}) });
     const items = page.items.filter((item) => rest.every((requirement) => {
@@ -45,6 +48,14 @@ const entry = (name: string, uid: string, namespace = 'shop'): AuditEntry => ({
 });
 const reportsOf = (entries: AuditEntry[]) => buildReports({ startedAt: NOW, finishedAt: NOW, objectsByKind: {}, entries, skippedKinds: [] }, { now: NOW });
 const names = (store: SelectorStore): string[] => [...store.inner.objects.keys()].sort();
+/** What the loop hands `all`: the reports of each namespace, built when asked (noted in `events`). */
+const sourceOf = (entries: AuditEntry[], namespaces: string[], events: string[] = []): ReportSource => ({
+  namespaces,
+  reportsOf: (namespace) => {
+    events.push(`build ${namespace ?? '*'}`);
+    return reportsOf(entries.filter((e) => (e.owner.namespace ?? undefined) === namespace));
+  },
+});
 
 t.test('ownersSelector: Palisade’s reports of exactly these owners', async (t) => {
   t.equal(ownersSelector(['b', 'a']), 'app.kubernetes.io/managed-by=palisade,palisade.dev/owner-uid in (a,b)');
@@ -54,7 +65,7 @@ t.test('an owners sync touches those owners only; a full sync prunes everywhere'
   const store = new SelectorStore();
   const sink = writerSink({ store, log: pino({ level: 'silent' }), writesPerSecond: 1000 });
   const signal = new AbortController().signal;
-  await sink.all(reportsOf([entry('web', 'u-web'), entry('api', 'u-api'), entry('db', 'u-db', 'data')]), signal);
+  await sink.all(sourceOf([entry('web', 'u-web'), entry('api', 'u-api'), entry('db', 'u-db', 'data')], ['shop', 'data']), signal);
   t.same(names(store), ['Report/data/palisade-deployment-db', 'Report/shop/palisade-deployment-api', 'Report/shop/palisade-deployment-web']);
 
   // web is clean now, a new owner appeared; api (same namespace) and db are not part of this sync.
@@ -63,8 +74,24 @@ t.test('an owners sync touches those owners only; a full sync prunes everywhere'
   t.same(names(store), ['Report/data/palisade-deployment-db', 'Report/shop/palisade-deployment-api', 'Report/shop/palisade-deployment-cache']);
   t.same(store.selectors.slice(-2), [ownersSelector(['u-web', 'u-cache']), ownersSelector(['u-web', 'u-cache'])], 'Reports and ClusterReports listed with the owners’ selector only');
 
-  await sink.all(reportsOf([entry('cache', 'u-cache')]), signal);
+  await sink.all(sourceOf([entry('cache', 'u-cache')], ['shop', 'data']), signal);
   t.same(names(store), ['Report/shop/palisade-deployment-cache'], 'a full sync removes what no owner has any more');
+});
+
+t.test('a full sync goes one namespace at a time: each one built only when its turn comes, ClusterReports last', async (t) => {
+  const store = new SelectorStore();
+  const sink = writerSink({ store, log: pino({ level: 'silent' }), writesPerSecond: 1000 });
+  const signal = new AbortController().signal;
+  const clusterWide: AuditEntry = { ...entry('reader', 'u-reader'), owner: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'reader', uid: 'u-reader' } };
+  await sink.all(sourceOf([entry('web', 'u-web'), entry('db', 'u-db', 'data'), clusterWide], ['shop', 'data', 'empty'], store.events), signal);
+  t.same(store.events, ['build data', 'list Report data', 'build empty', 'list Report empty', 'build shop', 'list Report shop', 'build *', 'list ClusterReport *']);
+  t.same(names(store), ['ClusterReport//palisade-clusterrole-reader', 'Report/data/palisade-deployment-db', 'Report/shop/palisade-deployment-web']);
+
+  // The ClusterRole is fixed and `data` is no longer among the namespaces: its report is left to
+  // the namespace's deletion (garbage collection), the stale ClusterReport is removed.
+  const result = await sink.all(sourceOf([entry('web', 'u-web')], ['shop']), signal);
+  t.match(result, { applied: 0, unchanged: 1, deleted: 1, failed: 0 });
+  t.same(names(store), ['Report/data/palisade-deployment-db', 'Report/shop/palisade-deployment-web']);
 });
 
 t.test('many owners are synced in batches', async (t) => {
