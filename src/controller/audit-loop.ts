@@ -434,6 +434,7 @@ export class AuditLoop {
       if (task) {
         try {
           await this.#apply(round, task, signal);
+          if (task.type === 'event') this.#o.metrics.eventEvaluation.observe((performance.now() - task.at) / 1000);
         } catch (error) {
           if (signal.aborted) return 'stopped';
           if (task.type === 'relist') task.reject(error);

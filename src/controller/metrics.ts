@@ -27,6 +27,7 @@ export interface ControllerMetrics {
   audits: Counter<'reason' | 'result'>;
   watchRestarts: Counter<'kind' | 'reason'>;
   eventLatency: Histogram;
+  eventEvaluation: Histogram;
   /** For PolicyReloader: the webhook's rule-set metrics, on this registry. */
   policy: Metrics;
   /** The gauges computed at scrape time read this (undefined: no audit yet; both stay empty). */
@@ -104,6 +105,12 @@ export function createControllerMetrics(options: { standards: readonly Standard[
       name: 'palisade_audit_event_latency_seconds',
       help: 'From a watch event reaching the controller to the reports of the owners it changed being written',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    eventEvaluation: new Histogram({
+      name: 'palisade_audit_event_evaluation_seconds',
+      help: 'From a watch event reaching the controller to the changed object evaluated and its findings kept (queue wait included; report writes, batched, are not)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
     policy,

@@ -127,6 +127,13 @@ t.test('a new object: only its owner is evaluated and written; fixing and deleti
   h.cluster.remove(uid);
   await h.sink.until(() => h.sink.report('shop', 'palisade-pod-lone') === undefined, 'the report of the deleted Pod to go');
   t.same(h.sink.calls.at(-1)?.uids, [uid]);
+
+  // Three events (create, update, delete): each timed to its evaluation, and to its report written.
+  // The latency is observed just after the write the sink has seen: give the flush its last turn.
+  const count = async (name: string): Promise<number> => Number(new RegExp(`^${name}_count (\\d+)`, 'm').exec(await h.metrics.registry.metrics())?.[1]);
+  for (let i = 0; i < 100 && (await count('palisade_audit_event_latency_seconds')) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.equal(await count('palisade_audit_event_evaluation_seconds'), 3);
+  t.equal(await count('palisade_audit_event_latency_seconds'), 3);
 });
 
 t.test('an event seen already (same resourceVersion) and a change that changes no finding write nothing', async (t) => {
