@@ -8,7 +8,7 @@ import type { PalisadeConfig } from '../config/types.js';
 import { evaluate } from '../engine/evaluate.js';
 import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
-import type { Finding, KubeObject, RequestView, Resource } from '../engine/types.js';
+import type { Finding, ImageStatus, KubeObject, RequestView, Resource } from '../engine/types.js';
 import { decide } from '../policy/decide.js';
 import { subjectOf } from '../policy/subject.js';
 import type { DecidedFinding, Decision } from '../policy/types.js';
@@ -31,6 +31,8 @@ export interface AdmissionContext {
   pastDeadline?: () => boolean;
   /** The Namespace object by name, from the cluster's namespace cache; absent when standalone. */
   namespaceObject?: (name: string) => KubeObject | undefined;
+  /** The object's images as the verifier resolved them before evaluation (`images` in CEL). */
+  images?: Record<string, ImageStatus>;
 }
 
 export interface ValidateOutcome {
@@ -73,7 +75,7 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
 
   const oldObject = request.operation === 'UPDATE' ? (request.oldObject ?? undefined) : undefined;
   const namespaceObject = request.namespace ? context.namespaceObject?.(request.namespace) : undefined;
-  const resource = resourceOf(request, object, namespaceObject);
+  const resource = resourceOf(request, object, namespaceObject, context.images);
   const unchangedPodSpec = oldObject ? podSpecUnchanged(context.ruleSet, object, oldObject) : false;
   const deadline = context.pastDeadline ? { pastDeadline: context.pastDeadline } : {};
   const evaluation = evaluate(context.ruleSet, resource, { phase: 'admission', ...deadline });
@@ -120,7 +122,7 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
   return outcome(allowed(request.uid, parts), extra);
 }
 
-function resourceOf(request: AdmissionRequest, object: KubeObject, namespaceObject: KubeObject | undefined): Resource {
+function resourceOf(request: AdmissionRequest, object: KubeObject, namespaceObject: KubeObject | undefined, images: Record<string, ImageStatus> | undefined): Resource {
   const view: RequestView = {
     uid: request.uid,
     kind: request.kind,
@@ -142,6 +144,7 @@ function resourceOf(request: AdmissionRequest, object: KubeObject, namespaceObje
     request: view,
     ...(namespaceObject ? { namespaceObject } : {}),
     ...(namespaceLabels ? { namespaceLabels } : {}),
+    ...(images ? { images } : {}),
   };
 }
 

@@ -4,6 +4,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../config/load.js';
+import type { RuleSet } from '../engine/rule-set.js';
+import type { ImageStatus, KubeObject } from '../engine/types.js';
+import { verifierFromConfig } from '../images/from-config.js';
+import { imageStatuses } from '../images/object-images.js';
 import { defaultPolicyConfig } from '../policy/defaults.js';
 import { parseExceptions } from '../policy/exception-file.js';
 import type { PolicyConfig, PolicyException } from '../policy/types.js';
@@ -32,6 +37,9 @@ Options:
                         give another kind the podSpec view, e.g.
                         argoproj.io/Rollout=spec.template.spec (repeatable)
   --exceptions FILE     exceptions (kind: Exception) to honour (repeatable)
+  --verify-images FILE  resolve and verify every image with the \`images\` section of this
+                        configuration file (trusted keys, deny list, registries): contacts the
+                        registries; without it, require-signed-images reports every image
   --standard ID         only rules mapped to this standard (e.g. pss-restricted, cis-kubernetes)
   --severity MIN        only rules at or above: ${SEVERITIES.join(', ')}
   --enforce             count every selected rule as enforce for the exit code
@@ -50,6 +58,7 @@ export async function scanCommand(args: string[], io: CliIO): Promise<number> {
     options: {
       ...RULE_OPTIONS,
       exceptions: { type: 'string', multiple: true },
+      'verify-images': { type: 'string' },
       standard: { type: 'string' },
       severity: { type: 'string' },
       enforce: { type: 'boolean' },
@@ -77,8 +86,9 @@ export async function scanCommand(args: string[], io: CliIO): Promise<number> {
   if (values.enforce) enforceAll(config, ruleSet.rules.map((r) => r.meta.id));
 
   const read = await readManifestInputs(positionals, io.readStdin);
+  const images = values['verify-images'] ? await verifyImages(values['verify-images'], read.manifests.map((m) => m.object), ruleSet) : undefined;
   const standards = await loadStandardsOrFail();
-  const report = scanManifests({ ...read, ruleSet, config, now: io.now(), version: packageVersion(), standards });
+  const report = scanManifests({ ...read, ruleSet, config, now: io.now(), version: packageVersion(), standards, ...(images ? { images } : {}) });
   const color = values['no-color'] ? false : (values.color ?? (io.isTTY && !values.output && !io.env['NO_COLOR']));
   const text = renderReport(report, format, { color });
   if (values.output) await writeFile(values.output, text.endsWith('\n') ? text : `${text}\n`);
@@ -87,6 +97,21 @@ export async function scanCommand(args: string[], io: CliIO): Promise<number> {
   if (report.problems.length > 0) return EXIT_USAGE;
   if (report.summary.denied > 0 && !values['exit-zero']) return EXIT_DENIED;
   return EXIT_OK;
+}
+
+/** Every object's image statuses, from the verifier the configuration's `images` section sets up. */
+async function verifyImages(configFile: string, objects: readonly KubeObject[], ruleSet: RuleSet): Promise<Map<KubeObject, Record<string, ImageStatus>>> {
+  const load = await loadConfigFile(configFile);
+  if (!load.config) throw new CliError(new FileProblemsError('configuration rejected', load.problems).message);
+  if (!load.config.images) throw new CliError(`--verify-images: ${configFile} has no images section`);
+  const setup = await verifierFromConfig(load.config.images);
+  if (!setup.verifier) throw new CliError(new FileProblemsError('image verification not set up', setup.problems).message);
+  const out = new Map<KubeObject, Record<string, ImageStatus>>();
+  for (const object of objects) {
+    const statuses = await imageStatuses(setup.verifier, object, ruleSet, setup.timeoutMs);
+    if (statuses) out.set(object, statuses);
+  }
+  return out;
 }
 
 async function readExceptionFiles(files: readonly string[]): Promise<PolicyException[]> {

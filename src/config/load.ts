@@ -113,9 +113,27 @@ function buildConfig(raw: RawConfig, file: string, lines: SourceLines): Palisade
   cluster.exceptionNamespaces = raw.cluster?.exceptionNamespaces ?? cluster.exceptionNamespaces;
   cluster.maxExceptionLifetimeDays = raw.cluster?.maxExceptionLifetimeDays ?? cluster.maxExceptionLifetimeDays;
 
+  const resolve = (name: string): string => (isAbsolute(name) ? name : join(dirname(file), name));
+  const images = raw.images;
   return {
     ...config,
     ...(raw.release ? { release: raw.release } : {}),
+    ...(images
+      ? {
+          images: {
+            verify: (images.verify ?? []).map((v) => ({ name: v.name, images: v.images, keys: v.keys.map(resolve), failurePolicy: v.failurePolicy ?? 'Fail' })),
+            deny: images.deny ?? [],
+            denyFiles: (images.denyFiles ?? []).map(resolve),
+            registries: (images.registries ?? []).map((r) => ({ host: r.host, ...(r.ca ? { ca: resolve(r.ca) } : {}), insecure: r.insecure ?? false })),
+            ...(images.dockerConfig ? { dockerConfig: resolve(images.dockerConfig) } : {}),
+            tagTtlSeconds: images.tagTtlSeconds ?? 300,
+            digestTtlSeconds: images.digestTtlSeconds ?? 3600,
+            timeoutSeconds: images.timeoutSeconds ?? 8,
+            lines: lines.all(),
+            file,
+          },
+        }
+      : {}),
     file,
     exceptionFiles: (raw.exceptionFiles ?? []).map((name) => (isAbsolute(name) ? name : join(dirname(file), name))),
     lines: lines.all(),
@@ -176,6 +194,8 @@ function plainWords({ field, message }: FileProblem): string {
     return 'must be a date (2027-01-31) or a time (2027-01-31T18:00:00Z)';
   }
   if (/^must NOT have fewer than 1 (items|characters)$/.test(message)) return 'must not be empty';
+  // Only a deny-list entry counts its properties: a reason and something to match.
+  if (message === 'must NOT have fewer than 2 properties') return 'must name a digest, repository or tag besides the reason';
   const minimum = /^must be >= (\d+)$/.exec(message);
   if (minimum) return `must be at least ${minimum[1] ?? ''}`;
   return TYPE_WORDS[message] ?? message;

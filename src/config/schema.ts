@@ -37,6 +37,58 @@ const inlineException = {
   },
 } as const;
 
+const denyEntry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  minProperties: 2,
+  properties: {
+    digest: { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' },
+    repository: { type: 'string', minLength: 1 },
+    tag: { type: 'string', minLength: 1 },
+    reason: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
+
+/** Image verification (src/images/): trusted keys per image pattern, the deny list, registries. */
+const images = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    verify: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'images', 'keys'],
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          images: { ...strings, minItems: 1 },
+          keys: { ...strings, minItems: 1 },
+          failurePolicy: { enum: ['Fail', 'Ignore'] },
+        },
+      },
+    },
+    deny: { type: 'array', items: denyEntry },
+    denyFiles: { ...strings, uniqueItems: true },
+    registries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['host'],
+        properties: { host: { type: 'string', minLength: 1 }, ca: { type: 'string', minLength: 1 }, insecure: { type: 'boolean' } },
+      },
+    },
+    dockerConfig: { type: 'string', minLength: 1 },
+    tagTtlSeconds: { type: 'integer', minimum: 0 },
+    digestTtlSeconds: { type: 'integer', minimum: 0 },
+    timeoutSeconds: { type: 'integer', minimum: 1, maximum: 30 },
+  },
+} as const;
+
+export { denyEntry };
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -90,6 +142,7 @@ export const configSchema = {
     },
     exceptions: { type: 'array', items: inlineException },
     exceptionFiles: { ...strings, uniqueItems: true },
+    images,
   },
 } as const;
 
@@ -114,6 +167,25 @@ export interface RawConfig {
   cluster?: { exceptionNamespaces?: string[]; maxExceptionLifetimeDays?: number };
   exceptions?: RawException[];
   exceptionFiles?: string[];
+  images?: RawImages;
+}
+
+export interface RawDenyEntry {
+  digest?: string;
+  repository?: string;
+  tag?: string;
+  reason: string;
+}
+
+export interface RawImages {
+  verify?: { name: string; images: string[]; keys: string[]; failurePolicy?: 'Fail' | 'Ignore' }[];
+  deny?: RawDenyEntry[];
+  denyFiles?: string[];
+  registries?: { host: string; ca?: string; insecure?: boolean }[];
+  dockerConfig?: string;
+  tagTtlSeconds?: number;
+  digestTtlSeconds?: number;
+  timeoutSeconds?: number;
 }
 
 /** The sub-schema that describes the value at path, if the schema says anything about it. */

@@ -36,6 +36,25 @@ export interface ClusterConfig {
   maxExceptionLifetimeDays: number;
 }
 
+/**
+ * Image verification as the file says it, file names resolved against the configuration's folder.
+ * src/images/from-config.ts reads the files (keys, CAs, deny lists, docker config) into a verifier.
+ */
+export interface ImagesConfig {
+  verify: { name: string; images: string[]; keys: string[]; failurePolicy: 'Fail' | 'Ignore' }[];
+  deny: { digest?: string; repository?: string; tag?: string; reason: string }[];
+  denyFiles: string[];
+  registries: { host: string; ca?: string; insecure: boolean }[];
+  dockerConfig?: string;
+  tagTtlSeconds: number;
+  digestTtlSeconds: number;
+  /** The longest a request waits for verification; the API server's own timeout can shorten it. */
+  timeoutSeconds: number;
+  /** Line of each field in the configuration file (for problems found reading the files it names). */
+  lines: Record<string, number>;
+  file?: string;
+}
+
 export interface PalisadeConfig {
   policy: PolicyConfig;
   admission: AdmissionConfig;
@@ -55,4 +74,6 @@ export interface PalisadeConfig {
    * (config/unknown-rules.ts) can still point at a line. Absent for the built-in default.
    */
   lines?: Record<string, number>;
+  /** Absent: no image verification configured (every image reported as not verified). */
+  images?: ImagesConfig;
 }

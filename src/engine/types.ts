@@ -40,6 +40,10 @@ export interface ImageStatus {
   digest?: string;
   /** Why it is or is not verified, in words a user can act on. */
   detail: string;
+  /** Not verified because the registry could not answer, and the image's failure policy is Ignore. */
+  ignored?: boolean;
+  /** Why a deny-list entry names the image (`deny-known-bad-images`). */
+  denied?: string;
 }
 
 /**

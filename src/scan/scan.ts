@@ -5,7 +5,7 @@
 import { evaluate } from '../engine/evaluate.js';
 import { isRecord } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
-import type { ClusterContext, KubeObject } from '../engine/types.js';
+import type { ClusterContext, ImageStatus, KubeObject } from '../engine/types.js';
 import { decide } from '../policy/decide.js';
 import { subjectOf } from '../policy/subject.js';
 import type { DecidedFinding, PolicyConfig } from '../policy/types.js';
@@ -23,6 +23,8 @@ export interface ScanInput {
   version: string;
   /** Catalogues to score the scan against (none: no scores). */
   standards?: readonly Standard[];
+  /** Image statuses resolved before the scan (`--verify-images`), by manifest object. */
+  images?: ReadonlyMap<KubeObject, Record<string, ImageStatus>>;
 }
 
 export function scanManifests(input: ScanInput): ScanReport {
@@ -31,7 +33,8 @@ export function scanManifests(input: ScanInput): ScanReport {
     : undefined;
   const results: ResourceResult[] = [];
   for (const manifest of input.manifests) {
-    const resource = { object: manifest.object, operation: 'CREATE' as const, source: { file: manifest.file, line: manifest.line } };
+    const images = input.images?.get(manifest.object);
+    const resource = { object: manifest.object, operation: 'CREATE' as const, source: { file: manifest.file, line: manifest.line }, ...(images ? { images } : {}) };
     const ref = resourceRef(manifest);
     const evaluation = evaluate(input.ruleSet, resource, { phase: 'scan', ...(cluster ? { cluster } : {}) });
     const findings = evaluation.findings.map((f) => ({ ...f, line: f.paths[0] ? manifest.lineOf(f.paths[0]) : manifest.line }));

@@ -9,12 +9,14 @@ import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionContext } from '../admission/validate.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { Registration } from '../admission/registration.js';
-import type { KubeObject } from '../engine/types.js';
+import type { ImageStatus, KubeObject } from '../engine/types.js';
+import { imageStatuses } from '../images/object-images.js';
 import { classifyRequestError, PAL_ERR_NOT_READY } from './errors.js';
 import { answerReview, type Endpoint } from './answer.js';
 import type { Metrics } from './metrics.js';
 import type { PolicyHolder } from './policy-holder.js';
 import { admissionReviewResponseSchema } from './response-schema.js';
+import { verificationDeadlineMs } from './timeout.js';
 
 /** Above 6 MiB: an UPDATE carries the new and the old object, each up to the API server's 3 MiB. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -74,6 +76,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         // The API server applies the registration's failurePolicy to a 503.
         return reply.code(503).send({ code: PAL_ERR_NOT_READY, message: 'no rule set loaded yet' });
       }
+      const receivedAt = performance.now();
+      const review = request.body as AdmissionReview;
+      const timeout = (request.query as Record<string, unknown>)['timeout'];
       const context: Omit<AdmissionContext, 'now'> = {
         ruleSet: policy.ruleSet,
         config: policy.config,
@@ -81,14 +86,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         fileRuleIds: policy.fileRuleIds,
         ...(deps.namespaceObject ? { namespaceObject: deps.namespaceObject } : {}),
       };
-      return reply.send(answerReview(request.body as AdmissionReview, context, {
+      const send = (images?: Record<string, ImageStatus>): FastifyReply => reply.send(answerReview(review, images ? { ...context, images } : context, {
         endpoint: route.endpoint,
-        timeout: (request.query as Record<string, unknown>)['timeout'],
-        receivedAt: performance.now(),
+        timeout,
+        receivedAt,
         clock,
         metrics: deps.metrics,
         log: request.log as unknown as Logger,
       }));
+      const object = review.request.object;
+      // Image verification talks to registries: only when it is configured and the object runs images.
+      if (!policy.images || !object || review.request.operation === 'DELETE') return send();
+      return imageStatuses(policy.images.verifier, object, policy.ruleSet, verificationDeadlineMs(policy.images.timeoutMs, timeout)).then(send);
     });
   }
 

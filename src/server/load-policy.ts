@@ -12,6 +12,8 @@ import { buildRuleSet, type RuleSet } from '../engine/rule-set.js';
 import { loadRuleDirs } from '../rules/loader.js';
 import { formatProblem, type FileProblem } from '../rules/problems.js';
 import { exceptionsFromResources, rulesFromResources } from '../cluster/resources.js';
+import { verifierFromConfig } from '../images/from-config.js';
+import type { ImageVerifier } from '../images/verifier.js';
 
 export interface PolicySources {
   ruleDirs: readonly string[];
@@ -34,6 +36,8 @@ export interface LoadedPolicy {
   fileRuleIds: Set<string>;
   /** Rule and Exception resources left out (each is checked when applied; these slipped past). */
   skipped: string[];
+  /** Image verification, when the configuration sets it up (`images`). */
+  images?: { verifier: ImageVerifier; timeoutMs: number };
   problems: [];
 }
 
@@ -78,7 +82,13 @@ export async function loadPolicy(sources: PolicySources, now: Date = new Date())
     ...(sources.podTemplates ? { podTemplates: sources.podTemplates } : {}),
   });
   if (!built.ruleSet) return { problems: built.problems };
-  return { ruleSet: built.ruleSet, config, fileRuleIds, skipped, problems: [] };
+  let images: LoadedPolicy['images'];
+  if (config.images) {
+    const load = await verifierFromConfig(config.images);
+    if (!load.verifier) return { problems: load.problems };
+    images = { verifier: load.verifier, timeoutMs: load.timeoutMs };
+  }
+  return { ruleSet: built.ruleSet, config, fileRuleIds, skipped, ...(images ? { images } : {}), problems: [] };
 }
 
 function parametersOf(config: PalisadeConfig): Record<string, Record<string, unknown>> {

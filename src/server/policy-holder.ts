@@ -5,6 +5,7 @@
  */
 import type { PalisadeConfig } from '../config/types.js';
 import type { RuleSet } from '../engine/rule-set.js';
+import type { ImageVerifier } from '../images/verifier.js';
 
 export interface ServedPolicy {
   ruleSet: RuleSet;
@@ -14,6 +15,8 @@ export interface ServedPolicy {
   loadedAt: Date;
   /** Ids of the rules from rule folders: a Rule resource may not take one. */
   fileRuleIds: ReadonlySet<string>;
+  /** Image verification set up by the configuration (a reload makes a new verifier, cache and all). */
+  images?: { verifier: ImageVerifier; timeoutMs: number };
 }
 
 export interface LoadFailure {
@@ -36,9 +39,9 @@ export class PolicyHolder {
   }
 
   /** Serves a new pair and clears the last error. */
-  replace(ruleSet: RuleSet, config: PalisadeConfig, now: Date, fileRuleIds: ReadonlySet<string> = new Set(ruleSet.rules.map((r) => r.meta.id))): ServedPolicy {
+  replace(ruleSet: RuleSet, config: PalisadeConfig, now: Date, fileRuleIds: ReadonlySet<string> = new Set(ruleSet.rules.map((r) => r.meta.id)), images?: ServedPolicy['images']): ServedPolicy {
     this.#generation += 1;
-    this.#current = { ruleSet, config, generation: this.#generation, loadedAt: now, fileRuleIds };
+    this.#current = { ruleSet, config, generation: this.#generation, loadedAt: now, fileRuleIds, ...(images ? { images } : {}) };
     this.#lastError = undefined;
     for (const listener of this.#listeners) listener(this.#current);
     return this.#current;

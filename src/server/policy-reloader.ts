@@ -32,7 +32,7 @@ export class PolicyReloader {
     const now = (this.#options.clock ?? (() => new Date()))();
     const load = await loadPolicy(sources, now);
     if ('ruleSet' in load) {
-      const served = holder.replace(load.ruleSet, load.config, now, load.fileRuleIds);
+      const served = holder.replace(load.ruleSet, load.config, now, load.fileRuleIds, load.images);
       if (load.skipped.length > 0) log.warn({ skipped: load.skipped }, 'Rule or Exception resources left out');
       metrics.ruleSetLoaded.set(1);
       metrics.ruleSetRules.set(load.ruleSet.rules.length);

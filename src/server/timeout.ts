@@ -15,3 +15,12 @@ export function parseTimeout(value: unknown): number {
   const seconds = match[2] === 'ms' ? amount / 1000 : match[2] === 'm' ? amount * 60 : amount;
   return seconds > 0 ? Math.min(seconds, MAX_TIMEOUT_SECONDS) : DEFAULT_TIMEOUT_SECONDS;
 }
+
+/**
+ * How long image verification may take for one call: the configured cap, and never more than the
+ * API server's timeout less a margin (evaluation and the answer still have to fit after it).
+ */
+export function verificationDeadlineMs(capMs: number, timeout: unknown): number {
+  const timeoutMs = parseTimeout(timeout) * 1000;
+  return Math.max(100, Math.min(capMs, timeoutMs - Math.max(1_000, timeoutMs / 5)));
+}

@@ -38,7 +38,7 @@ t.test("files/builtin-rules.yaml lists every built-in rule with the mode it ship
   const expected = builtinRulesFile(rules);
   check(t, 'files/builtin-rules.yaml', expected);
   const listed = (parse(expected) as { rules: Record<string, { mode: string; since: string; everyKind?: boolean }> }).rules;
-  t.equal(Object.keys(listed).length, 50);
+  t.equal(Object.keys(listed).length, 51);
   t.equal(listed['disallow-privileged']?.mode, 'enforce');
   t.equal(listed['require-signed-images']?.mode, 'dry-run');
   t.same(Object.keys(listed).filter((id) => listed[id]?.everyKind), ['no-secrets-in-annotations'], 'the rules over every kind are marked');

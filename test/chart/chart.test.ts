@@ -142,7 +142,7 @@ t.test('dry-run: nothing denied; only the namespace-label guard fails closed', a
   t.same(enforce.rules.flatMap((r) => r.resources), ['namespaces']);
   const notes = renderNotes(bin, RELEASE, file);
   t.notMatch(notes, /^ {2}enforce /m, 'NOTES: no enforced rule');
-  t.match(notes, /dry-run {2}50 rules only record/);
+  t.match(notes, /dry-run {2}51 rules only record/);
 });
 
 t.test('enforce: one value away, every rule enforced but the ones needing site settings and the every-kind rule', async (t) => {
@@ -200,7 +200,7 @@ t.test('mutation opted in: the remediation webhook, reinvoked if needed, failing
 
 t.test('NOTES.txt: what is enforced and how to see the rollout report', async (t) => {
   const notes = renderNotes(bin, RELEASE);
-  t.match(notes, /enforce {2}12 rules deny what fails them/);
+  t.match(notes, /enforce {2}13 rules deny what fails them/);
   t.match(notes, /disallow-privileged/);
   t.match(notes, /audit {4}36 rules allow with a warning/);
   t.match(notes, /dry-run {2}2 rules only record/);

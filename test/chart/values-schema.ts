@@ -82,6 +82,7 @@ export function valuesSchema(): Record<string, unknown> {
         replicas: { type: 'integer', minimum: 1 },
         resync: duration,
         teamLabel: string,
+        heapLimitMiB: { type: ['integer', 'null'], minimum: 0 },
         rbac: closed({ readAllKinds: { type: 'boolean' }, extraRules: objects }),
       }),
       uninstallHook: closed({ enabled: { type: 'boolean' }, resources: pod.resources }),

@@ -170,7 +170,7 @@ t.test('YAML that does not parse, and files that are not one configuration', asy
   t.same(problemsOf('not-a-mapping.yaml'), ['not-a-mapping.yaml:1: must be a mapping of configuration fields (apiVersion, kind, defaultMode, …)']);
   t.same(problemsOf('exception-kind.yaml'), [
     'exception-kind.yaml:2: kind: must be "Configuration"; list Exception files in exceptionFiles, or write the exception under exceptions',
-    'exception-kind.yaml:3: metadata: is not a known field; known fields: apiVersion, kind, defaultMode, onError, release, rules, disabledCategories, namespaces, admission, cluster, exceptions, exceptionFiles',
+    'exception-kind.yaml:3: metadata: is not a known field; known fields: apiVersion, kind, defaultMode, onError, release, rules, disabledCategories, namespaces, admission, cluster, exceptions, exceptionFiles, images',
   ]);
 });
 

@@ -95,7 +95,7 @@ t.test('the entrypoint runs from the built output, laid out as in the image', as
     if (child.exitCode !== null || i > 300) throw new Error(`the entrypoint did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  t.match(stderr, /rules: 50\)/, 'with the built-in rules it ships');
+  t.match(stderr, /rules: 51\)/, 'with the built-in rules it ships');
   const ca = readFileSync(join(certDir, 'ca.crt'), 'utf8');
   const status = await new Promise<number | undefined>((resolve, reject) => {
     request({ host: '127.0.0.1', port, path: '/healthz', ca, servername: 'localhost' }, (res) => {

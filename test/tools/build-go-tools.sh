@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds the Go tools the chart checks use (helm; kube-score when it builds) from published Go
-# modules with `go install` (GOTOOLCHAIN=local: the machine's Go, nothing else downloaded but
+# Builds the Go tools the chart checks and the image tests use (helm, crane, cosign; kube-score
+# when it builds) from published Go modules with `go install` (GOTOOLCHAIN=local: the machine's Go, nothing else downloaded but
 # modules from the Go module proxy). Each tool lands in a version-keyed folder outside the clone,
 #   ${PALISADE_TOOLS_CACHE:-$HOME/.cache/palisade-tools}/go-tools/<name>-<version>/<name>
 # and only what is missing is built. The last line printed is a folder holding every pinned tool
 # (symlinks, keyed by the pins so two checkouts with different pins never share it): put it on PATH.
 #
 # Cold build on a 2-core machine (measured with an empty go-tools folder): helm v3.22.0 145 s wall
-# (0.9 GB peak RSS), kube-score v1.20.0 50 s (0.5 GB), 3 min 15 s in all with the module downloads.
+# (0.9 GB peak RSS), kube-score v1.20.0 50 s (0.5 GB), 3 min 15 s in all with the module downloads;
+# crane v0.22.1 7 s (0.2 GB), cosign v2.6.5 294 s (1.4 GB).
 # A warm run only checks that the binaries exist. Every build's time is appended to
 # go-tools/build-times.txt.
 #
@@ -20,9 +21,11 @@ export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 PINS=(
   "helm v3.22.0 helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm"
   "kube-score v1.20.0 github.com/zegl/kube-score github.com/zegl/kube-score/cmd/kube-score"
+  "crane v0.22.1 github.com/google/go-containerregistry github.com/google/go-containerregistry/cmd/crane"
+  "cosign v2.6.5 github.com/sigstore/cosign/v2 github.com/sigstore/cosign/v2/cmd/cosign"
 )
 # Tools the checks cannot do without; the others are skipped with a warning when they fail to build.
-REQUIRED=(helm)
+REQUIRED=(helm crane cosign)
 
 cache="${PALISADE_TOOLS_CACHE:-$HOME/.cache/palisade-tools}/go-tools"
 mkdir -p "$cache"
@@ -43,6 +46,8 @@ ldflags_for() { # name version module
       done
       ;;
     kube-score) printf '%s' "-s -w -X main.version=$version" ;;
+    cosign) printf '%s' "-s -w -X sigs.k8s.io/release-utils/version.gitVersion=$version" ;;
+    crane) printf '%s' "-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$version" ;;
     *) printf '%s' "-s -w" ;;
   esac
 }

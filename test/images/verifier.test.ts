@@ -1,0 +1,143 @@
+/**
+ * The verifier's promises about latency and safety, against a scripted registry on loopback whose
+ * answers can be held back: concurrent registry conversations are bounded; the same reference
+ * asked twice at once is resolved once; answers are cached for their TTL and asked again after
+ * it; registry failures are not cached; a deadline gives a status that says why, per the failure
+ * policy. (Verdicts on real cosign signatures: test/e2e/images.e2e.ts.)
+ */
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import { readPublicKey } from '../../src/images/cosign.js';
+import { RegistryClient } from '../../src/images/registry-client.js';
+import { ImageVerifier, type VerifyPolicy } from '../../src/images/verifier.js';
+
+interface Scripted {
+  host: string;
+  /** Manifest requests by path. */
+  requests: string[];
+  inFlight: number;
+  maxInFlight: number;
+  /** Holds every answer until released (undefined: answer at once). */
+  hold?: Promise<void>;
+  /** Answer 500 to everything. */
+  failing: boolean;
+}
+
+async function scriptedRegistry(t: Test): Promise<Scripted> {
+  const state: Scripted = { host: '', requests: [], inFlight: 0, maxInFlight: 0, failing: false };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      state.requests.push(req.url ?? '');
+      state.inFlight += 1;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      try {
+        await state.hold;
+      } finally {
+        state.inFlight -= 1;
+      }
+      if (state.failing) {
+        res.writeHead(500);
+        return res.end();
+      }
+      // Every tag is its own image; signatures are absent (404): a verdict, not a failure.
+      if (req.url?.includes('.sig')) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      res.end(JSON.stringify({ schemaVersion: 2, layers: [], annotations: { for: req.url ?? '' } }));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  return state;
+}
+
+const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const key = readPublicKey('test.pub', publicKey.export({ type: 'spki', format: 'pem' }).toString());
+
+function verifierFor(registry: Scripted, options: { maxConcurrent?: number; now?: () => number; failurePolicy?: VerifyPolicy['failurePolicy'] } = {}): ImageVerifier {
+  const client = new RegistryClient({ registries: () => ({ insecure: true }), sleep: async () => {}, attempts: 1 });
+  return new ImageVerifier({
+    client,
+    policies: [{ name: 'team', images: [`${registry.host}/*`], keys: [key], failurePolicy: options.failurePolicy ?? 'Fail' }],
+    tagTtlMs: 60_000,
+    digestTtlMs: 600_000,
+    ...(options.maxConcurrent ? { maxConcurrent: options.maxConcurrent } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+const deadline = (ms = 5_000): AbortSignal => AbortSignal.timeout(ms);
+const tagRequests = (r: Scripted): string[] => r.requests.filter((u) => u.includes('/manifests/') && !u.includes('.sig'));
+
+t.test('at most maxConcurrent registry conversations at once; the rest wait their turn', async (t) => {
+  const registry = await scriptedRegistry(t);
+  let release!: () => void;
+  registry.hold = new Promise<void>((resolve) => (release = resolve));
+  const verifier = verifierFor(registry, { maxConcurrent: 2 });
+  const pending = verifier.statuses(Array.from({ length: 6 }, (_, i) => `${registry.host}/app-${i}:1`), deadline());
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.equal(registry.inFlight, 2, 'two held, four waiting');
+  release();
+  const statuses = await pending;
+  t.equal(Object.keys(statuses).length, 6);
+  t.ok(Object.values(statuses).every((s) => !s.verified && s.detail === 'no cosign signature found'));
+  t.equal(registry.maxInFlight, 2);
+});
+
+t.test('the same image asked twice at once is resolved once; then it comes from the cache until its TTL', async (t) => {
+  const registry = await scriptedRegistry(t);
+  let now = 1_000_000;
+  const verifier = verifierFor(registry, { now: () => now });
+  const image = `${registry.host}/web:2`;
+  const [a, b] = await Promise.all([verifier.status(image, deadline()), verifier.status(image, deadline())]);
+  t.same(a, b);
+  t.equal(tagRequests(registry).length, 1, 'one tag lookup for both');
+  await verifier.status(image, deadline());
+  t.equal(tagRequests(registry).length, 1, 'cached');
+  now += 61_000;
+  await verifier.status(image, deadline());
+  t.equal(tagRequests(registry).length, 2, 'the tag is looked up again after its TTL (tags move)');
+  t.equal(registry.requests.filter((u) => u.includes('.sig')).length, 1, 'the digest’s verdict is still cached');
+});
+
+t.test('a deadline: a status that says why, per the failure policy; the answer still fills the cache', async (t) => {
+  const registry = await scriptedRegistry(t);
+  let release!: () => void;
+  registry.hold = new Promise<void>((resolve) => (release = resolve));
+  const strict = verifierFor(registry);
+  const image = `${registry.host}/slow:1`;
+  t.match(await strict.status(image, deadline(100)), { verified: false, detail: `${registry.host}/slow:1 could not be verified: the registry did not answer before the deadline` });
+  const lenient = verifierFor(registry, { failurePolicy: 'Ignore' });
+  t.match(await lenient.status(image, deadline(100)), { verified: false, ignored: true, detail: /let through by the failurePolicy Ignore of team: the registry did not answer before the deadline/ });
+  release();
+  registry.hold = undefined;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const tagsBefore = tagRequests(registry).length;
+  t.match(await strict.status(image, deadline()), { verified: false, detail: 'no cosign signature found' });
+  t.equal(tagRequests(registry).length, tagsBefore, 'the late tag answer was cached: no new tag lookup');
+});
+
+t.test('registry failures are not cached: the next request asks again', async (t) => {
+  const registry = await scriptedRegistry(t);
+  registry.failing = true;
+  const verifier = verifierFor(registry);
+  const image = `${registry.host}/flaky:1`;
+  t.match(await verifier.status(image, deadline()), { verified: false, detail: /could not be read: .* answered 500/ });
+  registry.failing = false;
+  t.match(await verifier.status(image, deadline()), { detail: 'no cosign signature found', digest: /^sha256:/ });
+});
+
+t.test('the digest in a status is the sha256 of the manifest bytes', async (t) => {
+  const registry = await scriptedRegistry(t);
+  const status = await verifierFor(registry).status(`${registry.host}/web:3`, deadline());
+  const body = JSON.stringify({ schemaVersion: 2, layers: [], annotations: { for: '/v2/web/manifests/3' } });
+  t.equal(status.digest, `sha256:${createHash('sha256').update(body).digest('hex')}`);
+});
