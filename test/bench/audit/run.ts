@@ -1,7 +1,8 @@
 /**
- * `npm run bench:audit [-- --sizes 2000,5000,10000] [--events 50] [--json FILE]`: how the background
- * audit scales, against the real control plane of the end-to-end tests (kube-apiserver, etcd and
- * kube-controller-manager on loopback, all on this machine with the controller).
+ * `npm run bench:audit [-- --sizes 2000,5000,10000] [--events 50] [--heap-limit MiB] [--json FILE]`:
+ * how the background audit scales, against the real control plane of the end-to-end tests
+ * (kube-apiserver, etcd and kube-controller-manager on loopback, all on this machine with the
+ * controller).
  *
  * For each size the cluster is grown to that many objects created by the benchmark (a mix of
  * ConfigMaps, Pods, Deployments — whose ReplicaSets and Pods the controller-manager adds — and
@@ -15,6 +16,9 @@
  *   the create request to its report being readable (end to end, polled), and the controller's own
  *   histograms (watch event received → the object re-evaluated; → the owner's report written),
  *   which also cover `--events` label changes that change no finding (evaluated, nothing written).
+ *
+ * The controller runs as the chart runs it: the built CLI, V8's old space capped at
+ * `--heap-limit` MiB (default 768, the chart's controller.heapLimitMiB).
  *
  * No timed assertions: the numbers are for BENCHMARKS.md.
  */
@@ -36,12 +40,16 @@ const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '2000,5000,10000' },
     events: { type: 'string', default: '50' },
+    // The controller's V8 old-space cap, as the chart sets it (controller.heapLimitMiB); 0: none.
+    'heap-limit': { type: 'string', default: '768' },
     json: { type: 'string' },
   },
 });
 const sizes = (values.sizes ?? '').split(',').map(Number);
 if (sizes.some((n) => !Number.isInteger(n) || n < 100) || sizes.some((n, i) => i > 0 && n <= (sizes[i - 1] ?? 0))) throw new Error('--sizes: increasing whole numbers of at least 100');
 const events = Number(values.events);
+const heapLimitMiB = Number(values['heap-limit']);
+if (!Number.isInteger(heapLimitMiB) || heapLimitMiB < 0) throw new Error('--heap-limit: MiB, a whole number (0: no cap)');
 
 class Client {
   readonly #url: URL;
@@ -150,7 +158,7 @@ interface Controller {
 
 async function startController(plane: ControlPlane): Promise<Controller> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'controller', '--kubeconfig', plane.kubeconfig, '--namespace', 'palisade-system', '--identity', 'bench', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(heapLimitMiB > 0 ? [`--max-old-space-size=${heapLimitMiB}`] : []), BIN, 'controller', '--kubeconfig', plane.kubeconfig, '--namespace', 'palisade-system', '--identity', 'bench', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let partial = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -327,7 +335,7 @@ try {
 }
 
 const lines = [
-  `Background audit scaling — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; the control plane runs on the same machine.`,
+  `Background audit scaling — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; the control plane runs on the same machine; controller heap cap ${heapLimitMiB > 0 ? `${heapLimitMiB} MiB` : 'none'}.`,
   '',
   '| created | audited objects | reports | first audit (s): read + evaluate, write | to /readyz (s) | peak RSS after audit (MiB) | peak RSS (MiB) | new object → report, p50 / p95 / max (ms) | event → report written, controller: n, mean, p50, p95 (ms) | event → re-evaluated, controller: n, mean, p50, p95 (ms) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
