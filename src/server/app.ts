@@ -95,9 +95,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         log: request.log as unknown as Logger,
       }));
       const object = review.request.object;
-      // Image verification talks to registries: only when it is configured and the object runs images.
-      if (!policy.images || !object || review.request.operation === 'DELETE') return send();
-      return imageStatuses(policy.images.verifier, object, policy.ruleSet, verificationDeadlineMs(policy.images.timeoutMs, timeout)).then(send);
+      // Image verification talks to registries: only for /validate (what rules read), when it is
+      // configured and the object runs images. It never throws (a failure is a status saying
+      // why); should it, the rules see no status and report the image as not verified.
+      if (route.endpoint !== 'validate' || !policy.images || !object || review.request.operation === 'DELETE') return send();
+      return imageStatuses(policy.images.verifier, object, policy.ruleSet, verificationDeadlineMs(policy.images.timeoutMs, timeout))
+        .catch((error: unknown) => {
+          request.log.error({ err: error }, 'image verification failed; the images are reported as not verified');
+          return undefined;
+        })
+        .then(send);
     });
   }
 

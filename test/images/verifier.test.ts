@@ -6,58 +6,11 @@
  * policy. (Verdicts on real cosign signatures: test/e2e/images.e2e.ts.)
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { readPublicKey } from '../../src/images/cosign.js';
 import { RegistryClient } from '../../src/images/registry-client.js';
 import { ImageVerifier, type VerifyPolicy } from '../../src/images/verifier.js';
-
-interface Scripted {
-  host: string;
-  /** Manifest requests by path. */
-  requests: string[];
-  inFlight: number;
-  maxInFlight: number;
-  /** Holds every answer until released (undefined: answer at once). */
-  hold?: Promise<void>;
-  /** Answer 500 to everything. */
-  failing: boolean;
-}
-
-async function scriptedRegistry(t: Test): Promise<Scripted> {
-  const state: Scripted = { host: '', requests: [], inFlight: 0, maxInFlight: 0, failing: false };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      state.requests.push(req.url ?? '');
-      state.inFlight += 1;
-      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-      try {
-        await state.hold;
-      } finally {
-        state.inFlight -= 1;
-      }
-      if (state.failing) {
-        res.writeHead(500);
-        return res.end();
-      }
-      // Every tag is its own image; signatures are absent (404): a verdict, not a failure.
-      if (req.url?.includes('.sig')) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
-      }
-      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
-      res.end(JSON.stringify({ schemaVersion: 2, layers: [], annotations: { for: req.url ?? '' } }));
-    })();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
-  return state;
-}
+import { scriptedRegistry, type Scripted } from './scripted-registry.js';
 
 const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const key = readPublicKey('test.pub', publicKey.export({ type: 'spki', format: 'pem' }).toString());

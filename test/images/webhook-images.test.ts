@@ -1,0 +1,84 @@
+/**
+ * Image verification in the webhook: /validate resolves a workload's images before the rules run
+ * and denies an unsigned one with the verifier's reason; /mutate never calls a registry; a registry
+ * slower than the API server's timeout gives, in time, the failure policy's answer. The server is
+ * the real Fastify app (inject); the registry is scripted on loopback (scripted-registry.ts).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { pino } from 'pino';
+import t from 'tap';
+import type { AdmissionReview } from '../../src/admission/review.js';
+import { readPublicKey } from '../../src/images/cosign.js';
+import { RegistryClient } from '../../src/images/registry-client.js';
+import { ImageVerifier } from '../../src/images/verifier.js';
+import { buildServer } from '../../src/server/app.js';
+import { createMetrics } from '../../src/server/metrics.js';
+import { PolicyHolder } from '../../src/server/policy-holder.js';
+import { builtinRules, config, NOW, review } from '../admission/support.js';
+import { scriptedRegistry, type Scripted } from './scripted-registry.js';
+
+const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const key = readPublicKey('release.pub', publicKey.export({ type: 'spki', format: 'pem' }).toString());
+
+function serverFor(registry: Scripted, timeoutMs = 8_000) {
+  const holder = new PolicyHolder();
+  const cfg = config((c) => {
+    c.policy.rules['require-signed-images'] = { mode: 'enforce' };
+  });
+  const verifier = new ImageVerifier({
+    client: new RegistryClient({ registries: () => ({ insecure: true }), attempts: 1 }),
+    policies: [{ name: 'release', images: [`${registry.host}/*`], keys: [key], failurePolicy: 'Fail' }],
+  });
+  holder.replace(builtinRules, cfg, NOW, undefined, { verifier, timeoutMs });
+  return buildServer({ policy: holder, metrics: createMetrics({ processMetrics: false }), logger: pino({ level: 'silent' }), clock: () => NOW });
+}
+
+/** The compliant Pod fixture, running an image of the scripted registry. */
+function podReview(image: string): AdmissionReview {
+  const body = review('pod-compliant-create.json');
+  const spec = (body.request.object as { spec: { containers: { image: string }[] } }).spec;
+  for (const container of spec.containers) container.image = image;
+  return body;
+}
+
+type Answer = { response: { allowed: boolean; status?: { message: string }; patch?: string } };
+
+t.test('/validate: the image is resolved first, and an unsigned one is denied with the reason', async (t) => {
+  const registry = await scriptedRegistry(t);
+  const server = serverFor(registry);
+  t.teardown(() => server.close());
+  const image = `${registry.host}/app:1.0`;
+  const res = await server.inject({ method: 'POST', url: '/validate?timeout=10s', payload: podReview(image) });
+  const answer = res.json() as Answer;
+  t.equal(answer.response.allowed, false);
+  t.match(answer.response.status?.message, `require-signed-images`);
+  t.match(answer.response.status?.message, `"${image}" (no cosign signature found)`);
+  t.ok(registry.requests.some((u) => u.endsWith('/manifests/1.0')), 'the tag was resolved');
+});
+
+t.test('/mutate never calls a registry', async (t) => {
+  const registry = await scriptedRegistry(t);
+  const server = serverFor(registry);
+  t.teardown(() => server.close());
+  const res = await server.inject({ method: 'POST', url: '/mutate?timeout=10s', payload: podReview(`${registry.host}/app:1.0`) });
+  t.equal(res.statusCode, 200);
+  t.equal((res.json() as Answer).response.allowed, true);
+  t.same(registry.requests, []);
+});
+
+t.test('a registry slower than the API server waits: answered in time, by the failure policy', async (t) => {
+  const registry = await scriptedRegistry(t);
+  let release!: () => void;
+  registry.hold = new Promise<void>((resolve) => (release = resolve));
+  t.teardown(() => release());
+  const server = serverFor(registry);
+  t.teardown(() => server.close());
+  const started = performance.now();
+  // The API server waits 2 s: verification gets at most 1 s of it, evaluation and the answer the rest.
+  const res = await server.inject({ method: 'POST', url: '/validate?timeout=2s', payload: podReview(`${registry.host}/slow:1`) });
+  const elapsed = performance.now() - started;
+  const answer = res.json() as Answer;
+  t.equal(answer.response.allowed, false, 'Fail: not verified');
+  t.match(answer.response.status?.message, 'the registry did not answer before the deadline');
+  t.ok(elapsed < 2_000, `answered within the API server's timeout (${Math.round(elapsed)} ms)`);
+});
