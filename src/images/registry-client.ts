@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
+import { rootCertificates } from 'node:tls';
 import { apiHost, type ImageReference } from './reference.js';
 
 export const MANIFEST_TYPES = {
@@ -296,7 +297,9 @@ function once(url: URL, headers: Record<string, string>, settings: RegistrySetti
       method: 'GET',
       headers: { 'user-agent': 'palisade', ...headers },
       signal,
-      ...(url.protocol === 'https:' ? { minVersion: 'TLSv1.2' as const, ...(settings.ca ? { ca: settings.ca } : {}) } : {}),
+      // `ca` replaces Node's trust store: the registry's CA is added to it, so a token service or
+      // blob storage with a public certificate is still trusted.
+      ...(url.protocol === 'https:' ? { minVersion: 'TLSv1.2' as const, ...(settings.ca ? { ca: [...rootCertificates, settings.ca] } : {}) } : {}),
     };
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (res) => {
       const declared = Number(res.headers['content-length']);
