@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionContext } from '../admission/validate.js';
+import { mayMutate } from '../admission/mutate-review.js';
 import { admissionReviewSchema, type AdmissionReview } from '../admission/review.js';
 import type { Registration } from '../admission/registration.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
@@ -95,10 +96,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         log: request.log as unknown as Logger,
       }));
       const object = review.request.object;
-      // Image verification talks to registries: only for /validate (what rules read), when it is
-      // configured and the object runs images. It never throws (a failure is a status saying
-      // why); should it, the rules see no status and report the image as not verified.
-      if (route.endpoint !== 'validate' || !policy.images || !object || review.request.operation === 'DELETE') return send();
+      // Image verification talks to registries: only when it is configured, the object runs
+      // images, and the endpoint uses them (/validate's rules; /mutate pins what it may mutate).
+      // It never throws (a failure is a status saying why); should it, the rules see no status
+      // and report the image as not verified.
+      if (!policy.images || !object || review.request.operation === 'DELETE') return send();
+      if (route.endpoint === 'mutate' && !mayMutate(review.request, policy.config)) return send();
       return imageStatuses(policy.images.verifier, object, policy.ruleSet, verificationDeadlineMs(policy.images.timeoutMs, timeout))
         .catch((error: unknown) => {
           request.log.error({ err: error }, 'image verification failed; the images are reported as not verified');

@@ -55,6 +55,9 @@ export const WEBHOOKS = {
   // other registrations exclude. Fail: a Rule that was never checked must not slip in.
   resources: { name: 'resources.validate.palisade.dev', path: '/validate/enforce', failurePolicy: 'Fail' },
   stamp: { name: 'stamp.mutate.palisade.dev', path: '/mutate', failurePolicy: 'Fail' },
+  // With image verification configured: new Pods' verified images pinned to their digests.
+  // Ignore: when it cannot answer, /validate still verifies the tag (without the pin).
+  pin: { name: 'pin.mutate.palisade.dev', path: '/mutate', failurePolicy: 'Ignore' },
 } as const satisfies Record<string, { name: string; path: string; failurePolicy: FailurePolicy }>;
 
 export const DEFAULT_CONFIGURATION_NAME = 'palisade';
@@ -199,6 +202,14 @@ export function renderWebhookConfigurations(ruleSet: RuleSource, config: Palisad
         reinvocationPolicy: 'IfNeeded',
       } satisfies MutatingWebhook],
     };
+  }
+
+  if ((config.images?.verify.length ?? 0) > 0) {
+    mutating.webhooks.push({
+      ...validatingWebhook(WEBHOOKS.pin, [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }], exclusion(), opts),
+      // A container another webhook adds later (a sidecar) is pinned too.
+      reinvocationPolicy: 'IfNeeded',
+    } satisfies MutatingWebhook);
   }
 
   for (const object of [validating, mutating]) {

@@ -90,7 +90,7 @@ t.test('palisade scan --verify-images: the real registry decides require-signed-
   t.match(message, `"${images.unsigned.ref}" (no cosign signature found)`);
 });
 
-t.test('kubectl apply through the real API server: unsigned images are refused, signed ones stored', async (t) => {
+t.test('kubectl apply through the real API server: unsigned images are refused, signed ones stored pinned to their digest', async (t) => {
   const plane = await startControlPlane();
   t.teardown(() => plane.stop());
   const configFile = join(work, 'serve.yaml');
@@ -131,7 +131,7 @@ t.test('kubectl apply through the real API server: unsigned images are refused, 
 
   const stored = plane.kubectl(['apply', '-f', '-'], pod('signed', images.signed.ref));
   t.equal(stored.code, 0, stored.stderr);
-  t.equal(plane.kubectl(['get', 'pod', 'signed', '-n', 'apps', '-o', 'jsonpath={.spec.containers[0].image}']).stdout, images.signed.ref);
+  t.equal(plane.kubectl(['get', 'pod', 'signed', '-n', 'apps', '-o', 'jsonpath={.spec.containers[0].image}']).stdout, `${images.signed.ref}@${images.signed.digest}`, 'pinned to the verified digest at /mutate');
 });
 
 t.test('the registry goes down: cached verdicts still answer; new images follow the failure policy', async (t) => {
