@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json FILE] [--only rules|scan|webhook] [--rounds N] [--manifests N] [--webhook-workers N]`: the numbers
+ * `npm run bench [-- --json FILE] [--only rules|scan|webhook|images] [--rounds N] [--manifests N] [--webhook-workers N]`: the numbers
  * behind the performance targets, measured side by side in one run on whatever machine this is
  * (no timed assertions). Results are discussed in BENCHMARKS.md.
  *
@@ -13,6 +13,8 @@
  *    against the same bin on one manifest (process start-up and rule loading).
  *
  * 3. Webhook throughput against a null endpoint (test/bench/webhook.ts).
+ * 4. Only with `--only images` (it needs crane and cosign from test/tools/build-go-tools.sh):
+ *    image verification against a real registry (test/bench/images.ts; from src, in process).
  *
  * The code under test is dist/ (what ships), so run `npm run build` first; `npm run bench` does.
  */
@@ -516,6 +518,28 @@ if (!options.only || options.only === 'webhook') {
   );
   const failed = web.runs.reduce((n, r) => n + r.errors + r.non2xx, 0);
   console.log(`   throughput ratio palisade / null: ${fmt(web.ratio, 2)}× (target ≥ 0.8×, aim 0.9×); failed requests: ${failed}\n`);
+}
+
+if (options.only === 'images') {
+  // Needs crane and cosign (test/tools/build-go-tools.sh): only when asked for.
+  const { benchImages } = await import('./images.js');
+  const images = await benchImages();
+  results['images'] = images;
+  console.log(`4. Image verification against crane registry serve on loopback, cosign-signed images; ${images.rounds} rounds`);
+  console.log(
+    table(
+      ['case', 'p50', 'p95'],
+      [
+        ['cold: tag → digest → signature → verify (one image)', `${fmt(images.coldMs.single.p50, 1)} ms`, `${fmt(images.coldMs.single.p95, 1)} ms`],
+        ['cold: multi-arch index', `${fmt(images.coldMs.multiArch.p50, 1)} ms`, `${fmt(images.coldMs.multiArch.p95, 1)} ms`],
+        ['cached (warm verifier), per call', `${fmt(images.cachedUs, 1)} µs`, '—'],
+      ],
+    ),
+  );
+  console.log(
+    `   POST /validate in process, the Pod running the signed image: ${fmt(images.webhook.withVerificationUs, 0)} µs with verification (warm), ` +
+      `${fmt(images.webhook.withoutUs, 0)} µs without; throughput ratio ${fmt(images.webhook.ratio, 2)}×\n`,
+  );
 }
 
 if (options.json) {

@@ -91,7 +91,7 @@ t.test('helm install: CRDs first, then every object; nothing is denied on the wa
   t.equal(run.code, 0, run.stderr);
   t.match(run.stdout, /STATUS: deployed/);
   t.match(run.stdout, `kubectl -n ${NS} port-forward deployment/${RELEASE}-controller 8080`, 'NOTES: how to reach the rollout report');
-  t.match(run.stdout, /enforce {2}12 rules deny what fails them/, 'NOTES: what is enforced');
+  t.match(run.stdout, /enforce {2}13 rules deny what fails them/, 'NOTES: what is enforced');
   for (const crd of ['rules.palisade.dev', 'exceptions.palisade.dev', 'reports.openreports.io', 'clusterreports.openreports.io']) {
     t.equal(kubectl(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=60s']).code, 0, `CRD ${crd} from the chart's crds/`);
   }
