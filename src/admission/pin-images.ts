@@ -4,16 +4,15 @@
  * exactly the content that was verified, whatever the tag points at later; /validate, called after
  * every mutation, checks the pinned digest (a cache hit). The tag stays for people to read.
  */
+import { apiGroupOf } from '../engine/evaluate.js';
 import { CONTAINER_LISTS, kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
 import { formatPointer, type JsonPatchOp } from './json-patch.js';
 
 export function pinningOps(object: KubeObject, ruleSet: RuleSet, images: Readonly<Record<string, ImageStatus>>): JsonPatchOp[] {
-  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
-  const apiGroup = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
-  const view = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroup, kind)));
+  const view = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroupOf(object), kind)));
   if (!view) return [];
   const base = view.specPath.split('.');
   const ops: JsonPatchOp[] = [];

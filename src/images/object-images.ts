@@ -3,16 +3,15 @@
  * any kind the rule set knows a pod template of), and their statuses from the verifier before
  * evaluation, within a deadline.
  */
+import { apiGroupOf } from '../engine/evaluate.js';
 import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
 import type { ImageVerifier } from './verifier.js';
 
 export function imagesOf(object: KubeObject, ruleSet: RuleSet): string[] {
-  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
-  const apiGroup = apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
-  const view = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroup, kind)));
+  const view = podSpecView(object, ruleSet.podTemplates.get(kindKey(apiGroupOf(object), kind)));
   const images = new Set<string>();
   const containers = view?.view['allContainers'];
   for (const container of Array.isArray(containers) ? containers : []) {
