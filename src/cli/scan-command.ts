@@ -8,7 +8,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
 import { verifierFromConfig } from '../images/from-config.js';
-import { imageStatuses } from '../images/object-images.js';
+import { imagesOf, statusesOfAll } from '../images/object-images.js';
 import { defaultPolicyConfig } from '../policy/defaults.js';
 import { parseExceptions } from '../policy/exception-file.js';
 import type { PolicyConfig, PolicyException } from '../policy/types.js';
@@ -106,11 +106,14 @@ async function verifyImages(configFile: string, objects: readonly KubeObject[], 
   if (!load.config.images) throw new CliError(`--verify-images: ${configFile} has no images section`);
   const setup = await verifierFromConfig(load.config.images);
   if (!setup.verifier) throw new CliError(new FileProblemsError('image verification not set up', setup.problems).message);
+  // Each image once, however many manifests run it.
+  const imagesByObject = objects.map((object) => imagesOf(object, ruleSet));
+  const statuses = await statusesOfAll(setup.verifier, imagesByObject.flat(), setup.timeoutMs);
   const out = new Map<KubeObject, Record<string, ImageStatus>>();
-  for (const object of objects) {
-    const statuses = await imageStatuses(setup.verifier, object, ruleSet, setup.timeoutMs);
-    if (statuses) out.set(object, statuses);
-  }
+  objects.forEach((object, i) => {
+    const images = imagesByObject[i] ?? [];
+    if (images.length > 0) out.set(object, Object.fromEntries(images.map((image) => [image, statuses[image] as ImageStatus])));
+  });
   return out;
 }
 

@@ -28,8 +28,8 @@ export interface VerifierLoad {
 
 const validateDenyList = compileSchema({ type: 'array', items: denyEntry });
 /** ajv's words for a deny entry with a reason only (minProperties), and ours. */
-export const TOO_FEW = 'must NOT have fewer than 2 properties';
-export const NO_MATCHER = 'must name a digest, repository or tag besides the reason';
+const TOO_FEW = 'must NOT have fewer than 2 properties';
+const NO_MATCHER = 'must name a digest, repository or tag besides the reason';
 
 async function readText(path: string): Promise<string | Error> {
   try {

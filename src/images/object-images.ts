@@ -1,13 +1,12 @@
 /**
  * The images an object runs (every container, init and ephemeral container of its pod spec, for
- * any kind the rule set knows a pod template of), and their statuses from the verifier before
- * evaluation, within a deadline.
+ * any kind the rule set knows a pod template of), and the statuses of many images at once.
  */
 import { apiGroupOf } from '../engine/evaluate.js';
 import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
-import type { ImageVerifier } from './verifier.js';
+import { VERIFIER_DEFAULTS, type ImageVerifier } from './verifier.js';
 
 export function imagesOf(object: KubeObject, ruleSet: RuleSet): string[] {
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
@@ -20,9 +19,16 @@ export function imagesOf(object: KubeObject, ruleSet: RuleSet): string[] {
   return [...images];
 }
 
-/** The statuses of the object's images, or undefined when it runs none. */
-export async function imageStatuses(verifier: ImageVerifier, object: KubeObject, ruleSet: RuleSet, deadlineMs: number): Promise<Record<string, ImageStatus> | undefined> {
-  const images = imagesOf(object, ruleSet);
-  if (images.length === 0) return undefined;
-  return verifier.statuses(images, AbortSignal.timeout(Math.max(1, deadlineMs)));
+/**
+ * The statuses of many images (a scan's), each image asked once, in batches of what the verifier
+ * runs at once: each batch gets the whole deadline, where one image waiting for a free slot would
+ * otherwise spend its deadline in the queue.
+ */
+export async function statusesOfAll(verifier: ImageVerifier, images: Iterable<string>, deadlineMs: number): Promise<Record<string, ImageStatus>> {
+  const unique = [...new Set(images)];
+  const out: Record<string, ImageStatus> = {};
+  for (let i = 0; i < unique.length; i += VERIFIER_DEFAULTS.maxConcurrent) {
+    Object.assign(out, await verifier.statuses(unique.slice(i, i + VERIFIER_DEFAULTS.maxConcurrent), AbortSignal.timeout(Math.max(1, deadlineMs))));
+  }
+  return out;
 }

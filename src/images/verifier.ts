@@ -169,31 +169,64 @@ export class ImageVerifier {
     return out;
   }
 
+  /**
+   * Every image's status when the caches (or the configuration alone) can say, without waiting;
+   * undefined when any of them needs the registry. The admission hot path: a request whose images
+   * are all known needs no deadline timer and no asynchronous hop.
+   */
+  knownStatuses(images: Iterable<string>): Record<string, ImageStatus> | undefined {
+    const out: Record<string, ImageStatus> = {};
+    for (const image of images) {
+      const parsed = this.#parse(image);
+      const status = 'status' in parsed ? parsed.status : this.#fromCache(parsed.ref);
+      if (!status) return undefined;
+      out[image] = status;
+    }
+    return out;
+  }
+
   /** One image's status; never throws (a failure is a status that says why). */
   async status(image: string, signal: AbortSignal): Promise<ImageStatus> {
-    let ref: ImageReference;
+    const parsed = this.#parse(image);
+    if ('status' in parsed) return parsed.status;
+    return this.#fromCache(parsed.ref) ?? this.#fromRegistry(parsed.ref, signal);
+  }
+
+  #parse(image: string): { ref: ImageReference } | { status: ImageStatus } {
     try {
-      ref = parseReference(image);
+      return { ref: parseReference(image) };
     } catch (error) {
-      if (error instanceof ImageReferenceError) return { verified: false, detail: error.message };
+      if (error instanceof ImageReferenceError) return { status: { verified: false, detail: error.message } };
       throw error;
     }
+  }
+
+  /** What the configuration and the caches alone say; undefined when the registry must be asked. */
+  #fromCache(ref: ImageReference): ImageStatus | undefined {
     const policy = this.policyFor(ref);
-    const denied = this.#denied(ref, ref.digest);
-    if (!policy && !this.#needsDigest()) return { verified: false, detail: `no trusted key is configured for ${repositoryOf(ref)}`, ...denied };
+    if (!policy && !this.#needsDigest()) return { verified: false, detail: noKeyFor(ref), ...this.#denied(ref, ref.digest) };
+    const digest = ref.digest ?? this.#digests.get(formatReference(ref));
+    if (!digest) return undefined;
+    if (!policy) return { verified: false, digest, detail: noKeyFor(ref), ...this.#denied(ref, digest) };
+    const verdict = this.#verdicts.get(verdictKey(ref, digest, policy));
+    return verdict ? { verified: verdict.verified, digest, detail: verdict.detail, ...this.#denied(ref, digest) } : undefined;
+  }
+
+  async #fromRegistry(ref: ImageReference, signal: AbortSignal): Promise<ImageStatus> {
+    const policy = this.policyFor(ref);
     let digest: string;
     try {
       digest = ref.digest ?? (await this.#resolve(ref, signal));
     } catch (error) {
-      return { ...this.#failed(policy, ref, error, signal), ...denied };
+      return { ...this.#failed(policy, ref, error, signal), ...this.#denied(ref, ref.digest) };
     }
-    const deniedByDigest = denied.denied ? denied : this.#denied(ref, digest);
-    if (!policy) return { verified: false, digest, detail: `no trusted key is configured for ${repositoryOf(ref)}`, ...deniedByDigest };
+    const denied = this.#denied(ref, digest);
+    if (!policy) return { verified: false, digest, detail: noKeyFor(ref), ...denied };
     try {
       const verdict = await this.#verify(ref, digest, policy, signal);
-      return { verified: verdict.verified, digest, detail: verdict.detail, ...deniedByDigest };
+      return { verified: verdict.verified, digest, detail: verdict.detail, ...denied };
     } catch (error) {
-      return { ...this.#failed(policy, ref, error, signal), digest, ...deniedByDigest };
+      return { ...this.#failed(policy, ref, error, signal), digest, ...denied };
     }
   }
 
@@ -234,7 +267,7 @@ export class ImageVerifier {
 
   /** A digest's signature verdict under a policy, cached for digestTtlMs. */
   async #verify(ref: ImageReference, digest: string, policy: VerifyPolicy, signal: AbortSignal): Promise<DigestVerdict> {
-    const key = `${repositoryOf(ref)}@${digest} ${policy.name}`;
+    const key = verdictKey(ref, digest, policy);
     const cached = this.#verdicts.get(key);
     if (cached) return cached;
     return this.#once(`verify ${key}`, signal, async (own) => {
@@ -267,4 +300,13 @@ export class ImageVerifier {
     }
     return untilAborted(running, signal);
   }
+}
+
+function noKeyFor(ref: ImageReference): string {
+  return `no trusted key is configured for ${repositoryOf(ref)}`;
+}
+
+/** A digest's verdict is per repository and policy (the keys): one cache entry each. */
+function verdictKey(ref: ImageReference, digest: string, policy: VerifyPolicy): string {
+  return `${repositoryOf(ref)}@${digest} ${policy.name}`;
 }

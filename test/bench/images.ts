@@ -5,7 +5,8 @@
  * - Cold verification: a verifier with empty caches resolves a tag and checks its signature (tag
  *   manifest, signature manifest, payload blob, one ECDSA verification), single image and
  *   multi-arch index.
- * - Cached path: the same call on a warm verifier (a tag's digest and the digest's verdict cached).
+ * - Cached path: what the webhook pays for a cached image (knownStatuses on a warm verifier: a
+ *   tag's digest and the digest's verdict cached).
  * - The webhook with a warm cache: POST /validate of a Pod running the signed image, through the
  *   real Fastify app in process (inject), with image verification configured, against the same
  *   app without it; rounds alternate, medians. The ratio is the cost image verification adds to an
@@ -61,7 +62,8 @@ export async function benchImages(rounds = 30): Promise<ImagesBench> {
     await warm.status(registry.images.signed.ref, AbortSignal.timeout(10_000));
     const calls = 20_000;
     const started = performance.now();
-    for (let i = 0; i < calls; i++) await warm.statuses([registry.images.signed.ref], AbortSignal.timeout(10_000));
+    // What the webhook pays for a cached image: knownStatuses, no timer, no await.
+    for (let i = 0; i < calls; i++) if (!warm.knownStatuses([registry.images.signed.ref])) throw new Error('not cached');
     const cachedUs = ((performance.now() - started) * 1000) / calls;
 
     // The webhook, in process: the same Pod, with and without image verification configured.

@@ -532,7 +532,7 @@ if (options.only === 'images') {
       [
         ['cold: tag → digest → signature → verify (one image)', `${fmt(images.coldMs.single.p50, 1)} ms`, `${fmt(images.coldMs.single.p95, 1)} ms`],
         ['cold: multi-arch index', `${fmt(images.coldMs.multiArch.p50, 1)} ms`, `${fmt(images.coldMs.multiArch.p95, 1)} ms`],
-        ['cached (warm verifier), per call', `${fmt(images.cachedUs, 1)} µs`, '—'],
+        ['cached (warm verifier, knownStatuses), per request', `${fmt(images.cachedUs, 1)} µs`, '—'],
       ],
     ),
   );

@@ -94,3 +94,19 @@ t.test('the digest in a status is the sha256 of the manifest bytes', async (t) =
   const body = JSON.stringify({ schemaVersion: 2, layers: [], annotations: { for: '/v2/web/manifests/3' } });
   t.equal(status.digest, `sha256:${createHash('sha256').update(body).digest('hex')}`);
 });
+
+t.test('knownStatuses: answered without waiting only when the caches (or the configuration) can say', async (t) => {
+  const registry = await scriptedRegistry(t);
+  const verifier = verifierFor(registry);
+  const keyed = `${registry.host}/web:4`;
+  t.equal(verifier.knownStatuses([keyed]), undefined, 'never asked: the registry must be');
+  t.match(verifier.knownStatuses(['registry.example.com/other:1', 'Not A Reference']), {
+    'registry.example.com/other:1': { verified: false, detail: 'no trusted key is configured for registry.example.com/other' },
+    'Not A Reference': { verified: false, detail: /lower-case/ },
+  }, 'no key for it, or not a reference: known from the configuration alone');
+  const asked = await verifier.status(keyed, deadline());
+  const before = registry.requests.length;
+  t.same(verifier.knownStatuses([keyed]), { [keyed]: asked }, 'once asked, the same status from the caches');
+  t.equal(registry.requests.length, before, 'without a request');
+  t.equal(verifier.knownStatuses([keyed, `${registry.host}/new:1`]), undefined, 'all or nothing');
+});
