@@ -92,6 +92,8 @@ export async function webhookConfigCommand(args: string[], io: CliIO): Promise<n
     ...(values.config ? { configFile: values.config } : {}),
     podTemplates: podTemplateLocations(values),
     ...(values.namespace ? { ownNamespace: values.namespace } : {}),
+    // The webhooks depend on what `images` says, not on its key files.
+    withoutImages: true,
   });
   if (!('ruleSet' in load)) {
     const problems = [...load.problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);

@@ -27,6 +27,12 @@ export interface PolicySources {
   cluster?: { rules(): readonly unknown[]; exceptions(): readonly unknown[] };
   /** The webhook's own namespace, never evaluated (so Palisade cannot block its own recovery). */
   ownNamespace?: string;
+  /**
+   * Leave out image verification, and so the files `images` names (keys, CAs): for what only
+   * needs the configuration's shape, such as rendering webhook configurations on a laptop whose
+   * paths are not the cluster's.
+   */
+  withoutImages?: boolean;
 }
 
 export interface LoadedPolicy {
@@ -41,7 +47,8 @@ export interface LoadedPolicy {
   problems: [];
 }
 
-export type PolicyLoad = LoadedPolicy | { problems: FileProblem[] };
+/** A refusal carries the configuration when it was read, so the files it names can be watched. */
+export type PolicyLoad = LoadedPolicy | { problems: FileProblem[]; config?: PalisadeConfig };
 
 export async function loadPolicy(sources: PolicySources, now: Date = new Date()): Promise<PolicyLoad> {
   let config: PalisadeConfig = defaultConfig();
@@ -54,7 +61,7 @@ export async function loadPolicy(sources: PolicySources, now: Date = new Date())
     config.policy.excludedNamespaces.push(sources.ownNamespace);
   }
   const rules = await loadRuleDirs(sources.ruleDirs);
-  if (rules.problems.length > 0) return { problems: rules.problems };
+  if (rules.problems.length > 0) return { problems: rules.problems, config };
   const fileRuleIds = new Set(rules.rules.map((r) => r.document.id));
   const skipped: string[] = [];
   if (sources.cluster) {
@@ -68,7 +75,7 @@ export async function loadPolicy(sources: PolicySources, now: Date = new Date())
     skipped.push(...exceptions.refused.map((r) => `Exception/${r.namespace}/${r.name}: ${r.reason}`));
   }
   const unknown = unknownRuleProblems(config, rules.rules.map((r) => r.document.id), rules.rules.map((r) => r.document.category));
-  if (unknown.length > 0) return { problems: unknown };
+  if (unknown.length > 0) return { problems: unknown, config };
 
   const parameters = parametersOf(config);
   const disabled = [...config.policy.disabledCategories, ...(sources.disabled ?? [])];
@@ -81,11 +88,11 @@ export async function loadPolicy(sources: PolicySources, now: Date = new Date())
     ...((sources.release ?? config.release) ? { release: sources.release ?? config.release } : {}),
     ...(sources.podTemplates ? { podTemplates: sources.podTemplates } : {}),
   });
-  if (!built.ruleSet) return { problems: built.problems };
+  if (!built.ruleSet) return { problems: built.problems, config };
   let images: LoadedPolicy['images'];
-  if (config.images) {
+  if (config.images && !sources.withoutImages) {
     const load = await verifierFromConfig(config.images);
-    if (!load.verifier) return { problems: load.problems };
+    if (!load.verifier) return { problems: load.problems, config };
     images = { verifier: load.verifier, timeoutMs: load.timeoutMs };
   }
   return { ruleSet: built.ruleSet, config, fileRuleIds, skipped, ...(images ? { images } : {}), problems: [] };

@@ -1,10 +1,14 @@
 /**
- * Keeps the served policy current: watches the configuration file, the exception files it names
- * and the rule folders, and reloads on change. A reload that fails keeps the last good set, and
+ * Keeps the served policy current: watches the rule folders, the configuration file and every file
+ * it names (exception files, image verification's keys, CA bundles, deny lists, docker config), and
+ * reloads on change. The files named are those of the configuration last loaded, so a reload that
+ * names a new key file starts watching it. A reload that fails keeps the last good set, and
  * says why in /readyz, the log and the load-status metric.
  */
 import type { Logger } from 'pino';
 import { watchPaths, type PathWatcher } from '../fs/watch-paths.js';
+import { filesNamedBy } from '../config/named-files.js';
+import type { PalisadeConfig } from '../config/types.js';
 import { formatProblem } from '../rules/problems.js';
 import { loadPolicy, type PolicySources } from './load-policy.js';
 import type { Metrics } from './metrics.js';
@@ -21,6 +25,11 @@ export interface PolicyReloaderOptions {
 export class PolicyReloader {
   readonly #options: PolicyReloaderOptions;
   #watcher: PathWatcher | undefined;
+  /** Set by watch(); reloads before it only load. */
+  #watching = false;
+  /** What the watcher watches, joined. */
+  #watched = '';
+  #closed = false;
 
   constructor(options: PolicyReloaderOptions) {
     this.#options = options;
@@ -38,6 +47,7 @@ export class PolicyReloader {
       metrics.ruleSetRules.set(load.ruleSet.rules.length);
       metrics.reloads.inc({ result: 'success' });
       log.info({ generation: served.generation, rules: load.ruleSet.rules.length, config: load.config.file ?? null }, 'rules and configuration loaded');
+      await this.#watchPaths(load.config);
       return true;
     }
     const problems = load.problems.map(formatProblem);
@@ -45,15 +55,29 @@ export class PolicyReloader {
     metrics.ruleSetLoaded.set(0);
     metrics.reloads.inc({ result: 'failure' });
     log.error({ problems, serving: holder.current()?.generation ?? null }, 'rules or configuration refused; the last good set is still served');
+    // A refused configuration may name a file that does not exist yet: watch for it too, and look
+    // once more, in case it appeared before the watch did.
+    if (load.config && (await this.#watchPaths(load.config))) return this.reload();
     return false;
   }
 
   /** Starts watching; further changes reload. */
   async watch(): Promise<void> {
+    this.#watching = true;
+    await this.#watchPaths(this.#options.holder.current()?.config);
+  }
+
+  /** (Re)starts the watcher when the paths to watch changed; true when it did. */
+  async #watchPaths(config: PalisadeConfig | undefined): Promise<boolean> {
     const { sources, log } = this.#options;
-    const configFiles = sources.configFile ? [sources.configFile, ...(this.#options.holder.current()?.config.exceptionFiles ?? [])] : [];
+    if (!this.#watching) return false;
+    const configFiles = sources.configFile ? [sources.configFile, ...(config ? filesNamedBy(config) : [])] : [];
+    const paths = [...sources.ruleDirs, ...configFiles];
+    if (this.#closed || paths.join('\n') === this.#watched) return false;
+    this.#watched = paths.join('\n');
+    this.#watcher?.close();
     this.#watcher = watchPaths({
-      paths: [...sources.ruleDirs, ...configFiles],
+      paths,
       recursive: true,
       onChange: async () => {
         await this.reload();
@@ -61,9 +85,11 @@ export class PolicyReloader {
       onError: (error) => log.warn({ err: error }, 'watching rules and configuration'),
     });
     await this.#watcher.ready;
+    return true;
   }
 
   close(): void {
+    this.#closed = true;
     this.#watcher?.close();
   }
 }

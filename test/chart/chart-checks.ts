@@ -90,7 +90,8 @@ export function checkPod(t: Test, deployment: KubeObject, serviceAccount: string
 
 /** The value set's own values (the defaults for undefined), for checks that follow them. */
 export interface Values {
-  networkPolicy?: { apiServer?: { ports?: number[] } };
+  networkPolicy?: { apiServer?: { ports?: number[] }; registries?: { ports?: number[] } };
+  config?: Record<string, unknown>;
   controller?: { rbac?: { readAllKinds?: boolean } };
 }
 export const valuesOf = (file: string | undefined): Values => (file ? (parse(readFileSync(file, 'utf8')) as Values | null) ?? {} : {});
@@ -127,7 +128,8 @@ export function checkCommon(t: Test, rendered: Rendered, values: Values): void {
   t.same(policy.policyTypes, ['Ingress', 'Egress']);
   t.same(policy.ingress, [{ ports: [{ port: 8443, protocol: 'TCP' }] }], 'ingress: only the webhook port, from anywhere (the API server has no selector)');
   const apiPorts = (values.networkPolicy?.apiServer?.ports ?? [443, 6443]).map((p) => `${p}/TCP`);
-  t.same(policy.egress.map((e) => e.ports.map((p) => `${p.port}/${p.protocol}`)), [apiPorts, ['53/UDP', '53/TCP']], 'egress: the API server and DNS only');
+  const registryPorts = values.config?.['images'] ? [(values.networkPolicy?.registries?.ports ?? [443]).map((p) => `${p}/TCP`)] : [];
+  t.same(policy.egress.map((e) => e.ports.map((p) => `${p.port}/${p.protocol}`)), [apiPorts, ['53/UDP', '53/TCP'], ...registryPorts], 'egress: the API server, DNS, and registries with image verification only');
 
   t.ok(rendered.find('Lease', `${F}-audit`), 'the controller Lease belongs to the release (uninstall removes it)');
 }

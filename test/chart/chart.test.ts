@@ -131,6 +131,26 @@ t.test('custom rules: in the ConfigMap, mounted, loaded with --rules, pinned wit
   t.match(renderNotes(bin, RELEASE, join(VALUES_DIR, 'custom-rules.yaml')), /Your rules \(ownership\.yaml\) are loaded too/);
 });
 
+t.test('image verification: its Secrets and ConfigMaps mounted in both components, pinning webhook, registry egress', async (t) => {
+  const rendered = render(bin, RELEASE, join(VALUES_DIR, 'image-verification.yaml'));
+  for (const name of [F, `${F}-controller`]) {
+    const deployment = rendered.get('Deployment', name);
+    t.match(volume(deployment, 'image-files-keys'), { configMap: { name: 'cosign-keys' } }, `${name}: the key's ConfigMap`);
+    t.match(mount(deployment, 'image-files-keys'), { mountPath: '/etc/palisade/images/keys', readOnly: true });
+    t.match(volume(deployment, 'image-files-pull'), { secret: { secretName: 'registry-credentials' } }, `${name}: the pull Secret`);
+    t.match(mount(deployment, 'image-files-pull'), { mountPath: '/etc/palisade/images/pull', readOnly: true });
+  }
+  const pin = (rendered.get('MutatingWebhookConfiguration', F)['webhooks'] as { name: string; failurePolicy: string; rules: { resources: string[]; operations: string[] }[] }[]).find((w) => w.name === 'pin.mutate.palisade.dev');
+  t.match(pin, { failurePolicy: 'Ignore', rules: [{ resources: ['pods'], operations: ['CREATE'] }] }, 'new Pods are pinned, failing open');
+  const egress = rendered.get('NetworkPolicy', F)['spec'] as { egress: { ports: { port: number }[]; to?: { ipBlock: { cidr: string } }[] }[] };
+  t.match(egress.egress.at(-1), { ports: [{ port: 443 }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] }, 'the webhook may reach the registries');
+  const controllerEgress = rendered.get('NetworkPolicy', `${F}-controller`)['spec'] as { egress: unknown[] };
+  t.equal(controllerEgress.egress.length, 2, 'the controller reaches only the API server and DNS');
+  const plain = render(bin, RELEASE);
+  t.equal((plain.get('NetworkPolicy', F)['spec'] as { egress: unknown[] }).egress.length, 2, 'without config.images, no registry egress');
+  t.notOk((plain.get('MutatingWebhookConfiguration', F)['webhooks'] as { name: string }[]).some((w) => w.name === 'pin.mutate.palisade.dev'), 'nor a pinning webhook');
+});
+
 t.test('dry-run: nothing denied; only the namespace-label guard fails closed', async (t) => {
   const file = join(VALUES_DIR, 'dry-run.yaml');
   const rendered = render(bin, RELEASE, file);
@@ -217,6 +237,8 @@ t.test('values.schema.json refuses bad values before anything is rendered', asyn
     ['bad-mode.yaml', /mode.*value must be one of 'shipped', 'dry-run', 'audit', 'enforce'/],
     ['bad-certificates-mode.yaml', /certificates\/mode.*value must be one of 'self-managed', 'cert-manager'/],
     ['config-misspelt.yaml', /at '\/config': additional properties 'defaultmode' not allowed/],
+    ['image-file-unmounted.yaml', /config\.images names "\/etc\/palisade\/images\/other\/cosign\.pub", which is not in a mounted file/],
+    ['image-file-two-sources.yaml', /imageFiles\/0.*oneOf/],
   ];
   t.same(readdirSync(join(VALUES_DIR, 'invalid')).sort(), cases.map(([f]) => f).sort(), 'every invalid value set has a case');
   for (const [file, message] of cases) {

@@ -47,6 +47,18 @@ export function valuesSchema(): Record<string, unknown> {
         propertyNames: { pattern: '^[-._a-zA-Z0-9]+\\.ya?ml$', not: { const: 'palisade.yaml' } },
         additionalProperties: { type: 'string', minLength: 1 },
       },
+      imageFiles: {
+        description: 'Secrets and ConfigMaps holding what config.images names, mounted at /etc/palisade/images/<name>/',
+        type: 'array',
+        items: closed(
+          {
+            name: { type: 'string', maxLength: 51, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+            configMap: { type: 'string', minLength: 1 },
+            secret: { type: 'string', minLength: 1 },
+          },
+          { required: ['name'], oneOf: [{ required: ['configMap'] }, { required: ['secret'] }] },
+        ),
+      },
       image: closed({
         repository: { type: 'string', minLength: 1 },
         tag: string,
@@ -97,6 +109,10 @@ export function valuesSchema(): Record<string, unknown> {
           ports: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1, maximum: 65535 } },
         }),
         dns: closed({ namespaceSelector: object, podSelector: object }),
+        registries: closed({
+          cidrs: { type: 'array', items: string },
+          ports: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1, maximum: 65535 } },
+        }),
         controllerIngressFrom: objects,
       }),
       serviceMonitor: closed({ enabled: { type: 'boolean' }, interval: duration, labels: stringMap }),

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,36 @@ t.test('the config file is reloaded on change', async (t) => {
   await writeFile(configFile, 'apiVersion: palisade.dev/v1alpha1\nkind: Configuration\ndefaultmode: enforce\n');
   await waitFor(() => server.policy.lastError() !== undefined, 'the typo to be refused');
   t.match(server.policy.lastError()?.message, /palisade\.yaml:3/);
+});
+
+t.test('files the configuration names are watched: a key rotated in a mounted ConfigMap, a key file that appears later', async (t) => {
+  const dir = await tempDir(t);
+  const keys = join(dir, 'keys');
+  await mkdir(keys);
+  const publicKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  await writeKubeVolume(keys, { 'cosign.pub': publicKey() });
+  const configFile = join(dir, 'palisade.yaml');
+  const config = (key: string) =>
+    `apiVersion: palisade.dev/v1alpha1\nkind: Configuration\nimages:\n  verify:\n    - name: release\n      images: ["registry.example.com/*"]\n      keys: [${key}]\n`;
+  await writeFile(configFile, config('keys/cosign.pub'));
+  const server = await start(t, { configFile });
+  const first = server.policy.current()?.images?.verifier;
+  t.ok(first, 'a verifier is served');
+
+  await writeKubeVolume(keys, { 'cosign.pub': publicKey() });
+  await waitFor(() => server.policy.current()?.generation === 2, 'the rotated key to load');
+  t.not(server.policy.current()?.images?.verifier, first, 'a new verifier, with the new key');
+
+  await writeKubeVolume(keys, { 'cosign.pub': 'not a key' });
+  await waitFor(() => server.policy.lastError() !== undefined, 'the broken key to be refused');
+  t.match(server.policy.lastError()?.message, /palisade\.yaml:7: images\.verify\[0\]\.keys\[0\]/, 'at the line naming it');
+  t.equal(server.policy.current()?.generation, 2, 'the last good set is still served');
+
+  await writeFile(configFile, config('keys/next.pub'));
+  await waitFor(() => /next\.pub/.test(server.policy.lastError()?.message ?? ''), 'the missing key file to be refused');
+  await writeFile(join(keys, 'next.pub'), publicKey());
+  await waitFor(() => server.policy.current()?.generation === 3, 'the key file, once it exists, to load');
+  t.equal(server.policy.lastError(), undefined);
 });
 
 t.test('certificate rotation under load: no failed request, new connections get the new certificate', async (t) => {

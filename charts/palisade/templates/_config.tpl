@@ -111,3 +111,25 @@ Namespaces no webhook is sent, as Palisade renders them: the plain names of name
 {{- $config := include "palisade.configValues" . | fromYaml }}
 {{- if dig "admission" "mutation" "rules" list $config }}true{{ end }}
 {{- end }}
+
+{{/*
+Fails the render when config.images names a file that imageFiles does not mount: every file it
+names must be /etc/palisade/images/<name>/<key> of a mounted Secret or ConfigMap (the config
+folder holds palisade.yaml only), or Palisade would refuse the configuration at start-up.
+*/}}
+{{- define "palisade.checkImageFiles" -}}
+{{- $images := dig "images" dict (include "palisade.configValues" . | fromYaml) }}
+{{- $files := list }}
+{{- range (get $images "verify" | default list) }}{{ $files = concat $files (get . "keys" | default list) }}{{ end }}
+{{- range (get $images "registries" | default list) }}{{ with get . "ca" }}{{ $files = append $files . }}{{ end }}{{ end }}
+{{- $files = concat $files (get $images "denyFiles" | default list) }}
+{{- with get $images "dockerConfig" }}{{ $files = append $files . }}{{ end }}
+{{- $mounted := list }}
+{{- range .Values.imageFiles }}{{ $mounted = append $mounted .name }}{{ end }}
+{{- range $files }}
+{{- $parts := splitList "/" (toString .) }}
+{{- if not (and (hasPrefix "/etc/palisade/images/" (toString .)) (ge (len $parts) 6) (has (index $parts 4) $mounted)) }}
+{{- fail (printf "config.images names %q, which is not in a mounted file: mount its Secret or ConfigMap with imageFiles (name: x) and name it /etc/palisade/images/x/<key>" (toString .)) }}
+{{- end }}
+{{- end }}
+{{- end }}

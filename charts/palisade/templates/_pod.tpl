@@ -67,6 +67,16 @@ rotation (at 80% of its lifetime) is picked up.
       - {key: {{ $file | quote }}, path: {{ $file | quote }}}
       {{- end }}
 {{- end }}
+{{- range .Values.imageFiles }}
+- name: image-files-{{ .name }}
+  {{- if .secret }}
+  secret:
+    secretName: {{ .secret }}
+  {{- else }}
+  configMap:
+    name: {{ .configMap }}
+  {{- end }}
+{{- end }}
 - name: tmp
   emptyDir:
     sizeLimit: 16Mi
@@ -79,6 +89,11 @@ rotation (at 80% of its lifetime) is picked up.
 {{- if .Values.rules }}
 - name: rules
   mountPath: /etc/palisade/rules
+  readOnly: true
+{{- end }}
+{{- range .Values.imageFiles }}
+- name: image-files-{{ .name }}
+  mountPath: /etc/palisade/images/{{ .name }}
   readOnly: true
 {{- end }}
 - name: tmp
