@@ -121,7 +121,15 @@ function buildConfig(raw: RawConfig, file: string, lines: SourceLines): Palisade
     ...(images
       ? {
           images: {
-            verify: (images.verify ?? []).map((v) => ({ name: v.name, images: v.images, keys: v.keys.map(resolve), failurePolicy: v.failurePolicy ?? 'Fail' })),
+            verify: (images.verify ?? []).map((v) => ({
+              name: v.name,
+              images: v.images,
+              keys: (v.keys ?? []).map(resolve),
+              ...(v.keyless
+                ? { keyless: { trustedRoot: resolve(v.keyless.trustedRoot), identities: v.keyless.identities, transparencyLog: v.keyless.transparencyLog ?? true, ctLog: v.keyless.ctLog ?? true } }
+                : {}),
+              failurePolicy: v.failurePolicy ?? 'Fail',
+            })),
             deny: images.deny ?? [],
             denyFiles: (images.denyFiles ?? []).map(resolve),
             registries: (images.registries ?? []).map((r) => ({ host: r.host, ...(r.ca ? { ca: resolve(r.ca) } : {}), insecure: r.insecure ?? false })),

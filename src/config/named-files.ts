@@ -9,7 +9,7 @@ export function filesNamedBy(config: PalisadeConfig): string[] {
   const images = config.images;
   const files = [
     ...(config.exceptionFiles ?? []),
-    ...(images?.verify.flatMap((entry) => entry.keys) ?? []),
+    ...(images?.verify.flatMap((entry) => [...entry.keys, ...(entry.keyless ? [entry.keyless.trustedRoot] : [])]) ?? []),
     ...(images?.registries.flatMap((registry) => (registry.ca ? [registry.ca] : [])) ?? []),
     ...(images?.denyFiles ?? []),
     ...(images?.dockerConfig ? [images.dockerConfig] : []),

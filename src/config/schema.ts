@@ -60,11 +60,39 @@ const images = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['name', 'images', 'keys'],
+        required: ['name', 'images'],
+        // Something to trust: keys, keyless signers, or both.
+        anyOf: [{ required: ['keys'] }, { required: ['keyless'] }],
         properties: {
           name: { type: 'string', minLength: 1 },
           images: { ...strings, minItems: 1 },
           keys: { ...strings, minItems: 1 },
+          keyless: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['trustedRoot', 'identities'],
+            properties: {
+              trustedRoot: { type: 'string', minLength: 1 },
+              identities: {
+                type: 'array',
+                minItems: 1,
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['issuer'],
+                  // A subject exactly, or by pattern: never any subject of an issuer by omission.
+                  anyOf: [{ required: ['subject'] }, { required: ['subjectRegExp'] }],
+                  properties: {
+                    issuer: { type: 'string', minLength: 1 },
+                    subject: { type: 'string', minLength: 1 },
+                    subjectRegExp: { type: 'string', minLength: 1 },
+                  },
+                },
+              },
+              transparencyLog: { type: 'boolean' },
+              ctLog: { type: 'boolean' },
+            },
+          },
           failurePolicy: { enum: ['Fail', 'Ignore'] },
         },
       },
@@ -177,8 +205,15 @@ export interface RawDenyEntry {
   reason: string;
 }
 
+export interface RawKeyless {
+  trustedRoot: string;
+  identities: { issuer: string; subject?: string; subjectRegExp?: string }[];
+  transparencyLog?: boolean;
+  ctLog?: boolean;
+}
+
 export interface RawImages {
-  verify?: { name: string; images: string[]; keys: string[]; failurePolicy?: 'Fail' | 'Ignore' }[];
+  verify?: { name: string; images: string[]; keys?: string[]; keyless?: RawKeyless; failurePolicy?: 'Fail' | 'Ignore' }[];
   deny?: RawDenyEntry[];
   denyFiles?: string[];
   registries?: { host: string; ca?: string; insecure?: boolean }[];

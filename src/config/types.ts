@@ -36,12 +36,20 @@ export interface ClusterConfig {
   maxExceptionLifetimeDays: number;
 }
 
+/** Keyless signers a verify entry trusts (docs/configuration.md#images). */
+export interface KeylessConfig {
+  trustedRoot: string;
+  identities: { issuer: string; subject?: string; subjectRegExp?: string }[];
+  transparencyLog: boolean;
+  ctLog: boolean;
+}
+
 /**
  * Image verification as the file says it, file names resolved against the configuration's folder.
  * src/images/from-config.ts reads the files (keys, CAs, deny lists, docker config) into a verifier.
  */
 export interface ImagesConfig {
-  verify: { name: string; images: string[]; keys: string[]; failurePolicy: 'Fail' | 'Ignore' }[];
+  verify: { name: string; images: string[]; keys: string[]; keyless?: KeylessConfig; failurePolicy: 'Fail' | 'Ignore' }[];
   deny: { digest?: string; repository?: string; tag?: string; reason: string }[];
   denyFiles: string[];
   registries: { host: string; ca?: string; insecure: boolean }[];

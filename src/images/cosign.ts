@@ -1,8 +1,9 @@
 /**
- * cosign signatures, key-based, as `cosign sign --key` stores them: an OCI manifest tagged
+ * cosign signatures as `cosign sign` stores them by default: an OCI manifest tagged
  * `sha256-<hex>.sig` in the image's repository, one layer per signature, each layer a "simple
  * signing" JSON payload that names the signed manifest digest, its signature (base64) in the
- * layer annotation `dev.cosignproject.cosign/signature`.
+ * layer annotation `dev.cosignproject.cosign/signature`. A keyless signature adds its certificate,
+ * chain and Rekor entry as annotations; those are checked by Sigstore's verifier (sigstore.ts).
  *
  * A signature counts when: its payload blob hashes to the layer's digest (the client checks), the
  * signature verifies over the payload bytes with one of the trusted public keys, the payload's
@@ -15,6 +16,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { ImageReference } from './reference.js';
 import { RegistryError, type RegistryClient } from './registry-client.js';
+import { CERTIFICATE_ANNOTATION, legacyBundle, verifyParsedBundle, type KeylessPolicy } from './sigstore.js';
 
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const SIMPLE_SIGNING_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -22,6 +24,8 @@ const COSIGN_PAYLOAD_TYPE = 'cosign container image signature';
 /** Signatures looked at per image, and the largest payload read: a hostile registry gets no more. */
 const MAX_SIGNATURES = 20;
 const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export const NO_SIGNATURE = 'no cosign signature found';
 
 export interface TrustedKey {
   /** Where the key came from, for messages: a file name, `secret ns/name[key]`. */
@@ -74,17 +78,36 @@ function signedDigest(payload: Buffer): string | undefined {
   }
 }
 
+/** What a verify entry trusts: public keys, and keyless signers (src/images/sigstore.ts). */
+export interface SignatureTrust {
+  keys: readonly TrustedKey[];
+  keyless?: KeylessPolicy;
+}
+
+/** Who signed one `.sig` layer, if anyone trusted: a key, else (a keyless layer) its certificate. */
+function signerOf(annotations: Record<string, string>, payload: Buffer, signature: Buffer, trust: SignatureTrust): SignatureCheck {
+  const trusted = trust.keys.find((k) => verifies(payload, signature, k));
+  if (trusted) return { verified: true, detail: `signed with the key ${trusted.name}` };
+  if (annotations[CERTIFICATE_ANNOTATION] === undefined) return { verified: false, detail: 'not verified by a trusted key' };
+  if (!trust.keyless) return { verified: false, detail: 'signed keylessly (a certificate), and no keyless identity is trusted for this image' };
+  try {
+    return verifyParsedBundle(legacyBundle(annotations, signature, payload), [], trust.keyless, payload);
+  } catch (error) {
+    return { verified: false, detail: `a keyless signature that cannot be read: ${(error as Error).message.slice(0, 200)}` };
+  }
+}
+
 /**
- * Looks for a signature of `digest` (in `image`'s repository) made with one of `keys`. Registry
+ * Looks for a signature of `digest` (in `image`'s repository) that `trust` verifies. Registry
  * failures other than "no signatures" (404) are thrown (RegistryError): the caller decides by
  * its failure policy; a missing or wrong signature is an answer, not an error.
  */
-export async function verifySignature(client: RegistryClient, image: ImageReference, digest: string, keys: readonly TrustedKey[], signal: AbortSignal): Promise<SignatureCheck> {
+export async function verifySignature(client: RegistryClient, image: ImageReference, digest: string, trust: SignatureTrust, signal: AbortSignal): Promise<SignatureCheck> {
   let manifest;
   try {
     manifest = await client.manifest(image, signatureTag(digest), signal);
   } catch (error) {
-    if (error instanceof RegistryError && error.status === 404) return { verified: false, detail: 'no cosign signature found' };
+    if (error instanceof RegistryError && error.status === 404) return { verified: false, detail: NO_SIGNATURE };
     throw error;
   }
   const layers = Array.isArray(manifest.json['layers']) ? (manifest.json['layers'] as unknown[]) : [];
@@ -93,24 +116,26 @@ export async function verifySignature(client: RegistryClient, image: ImageRefere
       typeof l === 'object' && l !== null && (l as { mediaType?: unknown }).mediaType === SIMPLE_SIGNING_TYPE &&
       typeof (l as { digest?: unknown }).digest === 'string' && typeof (l as { annotations?: Record<string, unknown> }).annotations?.[SIGNATURE_ANNOTATION] === 'string')
     .slice(0, MAX_SIGNATURES);
-  if (candidates.length === 0) return { verified: false, detail: 'no cosign signature found' };
+  if (candidates.length === 0) return { verified: false, detail: NO_SIGNATURE };
   let wrongImage = 0;
-  let badSignatures = 0;
+  const refused: string[] = [];
   for (const layer of candidates) {
     if (typeof layer.size === 'number' && layer.size > MAX_PAYLOAD_BYTES) continue;
     const payload = await client.blob(image, layer.digest, MAX_PAYLOAD_BYTES, signal);
     const signature = Buffer.from(layer.annotations[SIGNATURE_ANNOTATION] ?? '', 'base64');
-    const trusted = keys.find((k) => verifies(payload, signature, k));
-    if (!trusted) {
-      badSignatures += 1;
+    const signer = signerOf(layer.annotations, payload, signature, trust);
+    if (!signer.verified) {
+      refused.push(signer.detail);
       continue;
     }
     if (signedDigest(payload) !== digest) {
       wrongImage += 1;
       continue;
     }
-    return { verified: true, detail: `signed with the key ${trusted.name}` };
+    return signer;
   }
-  if (wrongImage > 0) return { verified: false, detail: 'a trusted key signed another image, not this digest' };
-  return { verified: false, detail: `${badSignatures === 1 ? 'a signature' : `${badSignatures} signatures`} found, none verified by a trusted key` };
+  if (wrongImage > 0) return { verified: false, detail: 'a trusted signer signed another image, not this digest' };
+  const keyless = refused.find((d) => !d.startsWith('not verified by a trusted key'));
+  if (refused.length === 1 && keyless) return { verified: false, detail: keyless };
+  return { verified: false, detail: `${refused.length === 1 ? 'a signature' : `${refused.length} signatures`} found, none verified by a trusted key${keyless ? ` (${keyless})` : ''}` };
 }

@@ -9,13 +9,14 @@
  * Secrets.
  */
 import { readFile } from 'node:fs/promises';
-import type { ImagesConfig } from '../config/types.js';
+import type { ImagesConfig, KeylessConfig } from '../config/types.js';
 import { denyEntry } from '../config/schema.js';
 import { fieldName, type FileProblem } from '../rules/problems.js';
 import { compileSchema, schemaProblems } from '../rules/schema-validator.js';
 import { readYamlDocuments } from '../rules/yaml-documents.js';
 import { readPublicKey, type TrustedKey } from './cosign.js';
 import { DOCKER_HUB } from './reference.js';
+import { compileIdentities, readTrustedRoot, type IdentityMatcher, type KeylessPolicy } from './sigstore.js';
 import { RegistryClient, type RegistryCredentials, type RegistrySettings } from './registry-client.js';
 import { ImageVerifier, type DenyEntry, type VerifyPolicy } from './verifier.js';
 
@@ -62,6 +63,30 @@ export function parseDockerConfig(text: string): Map<string, RegistryCredentials
   return out;
 }
 
+/** A verify entry's keyless signers: the trust root read, the identities' patterns compiled. */
+async function keylessFromConfig(config: KeylessConfig, path: (string | number)[], at: (path: (string | number)[], message: string) => void): Promise<KeylessPolicy | undefined> {
+  const identities: IdentityMatcher[] = [];
+  for (const [j, identity] of config.identities.entries()) {
+    try {
+      identities.push(...compileIdentities([identity]));
+    } catch (error) {
+      at([...path, 'identities', j, 'subjectRegExp'], `not an RE2 regular expression: ${(error as Error).message}`);
+    }
+  }
+  const text = await readText(config.trustedRoot);
+  if (text instanceof Error) {
+    at([...path, 'trustedRoot'], `cannot read ${config.trustedRoot}: ${text.message}`);
+    return undefined;
+  }
+  try {
+    const trust = readTrustedRoot(text);
+    return { trustedRootFile: config.trustedRoot, trust, identities, transparencyLog: config.transparencyLog, ctLog: config.ctLog };
+  } catch (error) {
+    at([...path, 'trustedRoot'], `${config.trustedRoot} is not a Sigstore trusted root (trusted_root.json): ${(error as Error).message.slice(0, 200)}`);
+    return undefined;
+  }
+}
+
 export async function verifierFromConfig(images: ImagesConfig): Promise<VerifierLoad> {
   const file = images.file ?? 'configuration';
   const problems: FileProblem[] = [];
@@ -85,7 +110,8 @@ export async function verifierFromConfig(images: ImagesConfig): Promise<Verifier
         at(['images', 'verify', i, 'keys', j], (error as Error).message);
       }
     }
-    policies.push({ name: policy.name, images: policy.images, keys, failurePolicy: policy.failurePolicy });
+    const keyless = policy.keyless ? await keylessFromConfig(policy.keyless, ['images', 'verify', i, 'keyless'], at) : undefined;
+    policies.push({ name: policy.name, images: policy.images, keys, ...(keyless ? { keyless } : {}), failurePolicy: policy.failurePolicy });
   }
 
   const deny: DenyEntry[] = images.deny.map((entry) => ({ ...entry }));

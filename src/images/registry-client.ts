@@ -31,6 +31,25 @@ export const MANIFEST_TYPES = {
 } as const;
 const ACCEPT_MANIFESTS = Object.values(MANIFEST_TYPES).join(', ');
 
+/** An OCI descriptor, as an index or the referrers API lists it. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size?: number;
+  artifactType?: string;
+}
+
+function parseObject(body: Buffer, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new RegistryError(`${what} is not JSON`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RegistryError(`${what} is not a JSON object`);
+  return json as Record<string, unknown>;
+}
+
 export interface RegistryCredentials {
   username: string;
   password: string;
@@ -168,17 +187,35 @@ export class RegistryClient {
     if (typeof header === 'string' && header.startsWith('sha256:') && header !== digest) {
       throw new RegistryError(`the registry says the manifest is ${header}, but its bytes are ${digest}`);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(res.body.toString('utf8'));
-    } catch {
-      throw new RegistryError(`the manifest ${reference} is not JSON`);
-    }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RegistryError(`the manifest ${reference} is not a JSON object`);
-    const record = json as Record<string, unknown>;
+    const record = parseObject(res.body, `the manifest ${reference}`);
     const declared = typeof record['mediaType'] === 'string' ? record['mediaType'] : undefined;
     const contentType = String(res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     return { digest, mediaType: declared ?? contentType, json: record };
+  }
+
+  /**
+   * The manifests that refer to `digest` (OCI 1.1 referrers), of `artifactType`: the referrers API
+   * where the registry has it, else the index the referrers tag schema keeps under `sha256-<hex>`.
+   * Descriptors only, as the registry lists them; no referrers is an empty list.
+   */
+  async referrers(image: ImageReference, digest: string, artifactType: string, signal: AbortSignal): Promise<Descriptor[]> {
+    let index: Record<string, unknown>;
+    try {
+      const path = `/v2/${image.repository}/referrers/${encodeURIComponent(digest)}?artifactType=${encodeURIComponent(artifactType)}`;
+      const res = await this.#get(image, path, { accept: MANIFEST_TYPES.ociIndex }, this.#maxManifestBytes, signal);
+      index = parseObject(res.body, `the referrers of ${digest}`);
+    } catch (error) {
+      // Registries without the API answer 404 (or 400, 405, 501); the tag schema is the fallback.
+      if (!(error instanceof RegistryError) || ![400, 404, 405, 501].includes(error.status ?? 0)) throw error;
+      try {
+        index = (await this.manifest(image, digest.replace(':', '-'), signal)).json;
+      } catch (fallback) {
+        if (fallback instanceof RegistryError && fallback.status === 404) return [];
+        throw fallback;
+      }
+    }
+    const manifests = Array.isArray(index['manifests']) ? (index['manifests'] as unknown[]) : [];
+    return manifests.filter((m): m is Descriptor => typeof m === 'object' && m !== null && typeof (m as Descriptor).digest === 'string' && typeof (m as Descriptor).mediaType === 'string');
   }
 
   /** The blob `digest`, at most `maxBytes`; its bytes must hash to the digest. */

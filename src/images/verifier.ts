@@ -15,7 +15,9 @@
  */
 import { matchesAnyGlob, matchesGlob } from '../engine/selectors.js';
 import type { ImageStatus } from '../engine/types.js';
-import { verifySignature, type TrustedKey } from './cosign.js';
+import { NO_SIGNATURE, verifySignature, type SignatureCheck, type TrustedKey } from './cosign.js';
+import { NO_BUNDLE, verifyReferrerBundles } from './referrers.js';
+import type { KeylessPolicy } from './sigstore.js';
 import { formatReference, ImageReferenceError, parseReference, repositoryOf, type ImageReference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import { untilAborted } from '../kube/until-aborted.js';
@@ -26,6 +28,8 @@ export interface VerifyPolicy {
   /** Globs over the normalised repository (`docker.io/library/nginx`, `registry.example.com/team/*`). */
   images: string[];
   keys: TrustedKey[];
+  /** Keyless signers trusted, with the Sigstore trust root they chain to. */
+  keyless?: KeylessPolicy;
   /** When the registry cannot answer in time: refuse (Fail, the default) or let through (Ignore). */
   failurePolicy: 'Fail' | 'Ignore';
 }
@@ -271,7 +275,7 @@ export class ImageVerifier {
     const cached = this.#verdicts.get(key);
     if (cached) return cached;
     return this.#once(`verify ${key}`, signal, async (own) => {
-      const check = await verifySignature(this.#o.client, ref, digest, policy.keys, own);
+      const check = await signatureCheck(this.#o.client, ref, digest, policy, own);
       this.#verdicts.set(key, check, this.#digestTtlMs);
       return check;
     });
@@ -309,4 +313,19 @@ function noKeyFor(ref: ImageReference): string {
 /** A digest's verdict is per repository and policy (the keys): one cache entry each. */
 function verdictKey(ref: ImageReference, digest: string, policy: VerifyPolicy): string {
   return `${repositoryOf(ref)}@${digest} ${policy.name}`;
+}
+
+export const NO_SIGNATURE_ANYWHERE = 'no cosign signature found: no .sig tag, no Sigstore bundle';
+
+/**
+ * A digest's signatures, wherever cosign keeps them: the `.sig` tag (its default), then Sigstore
+ * bundles attached as referrers (`--new-bundle-format`). Either verified is enough.
+ */
+async function signatureCheck(client: RegistryClient, ref: ImageReference, digest: string, policy: VerifyPolicy, signal: AbortSignal): Promise<SignatureCheck> {
+  const tag = await verifySignature(client, ref, digest, policy, signal);
+  if (tag.verified) return tag;
+  const bundles = await verifyReferrerBundles(client, ref, digest, policy.keys, policy.keyless, signal);
+  if (bundles.verified) return bundles;
+  if (tag.detail === NO_SIGNATURE) return bundles.detail === NO_BUNDLE ? { verified: false, detail: NO_SIGNATURE_ANYWHERE } : bundles;
+  return bundles.detail === NO_BUNDLE ? tag : { verified: false, detail: `${tag.detail}; ${bundles.detail}` };
 }

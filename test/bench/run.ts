@@ -532,13 +532,21 @@ if (options.only === 'images') {
       [
         ['cold: tag → digest → signature → verify (one image)', `${fmt(images.coldMs.single.p50, 1)} ms`, `${fmt(images.coldMs.single.p95, 1)} ms`],
         ['cold: multi-arch index', `${fmt(images.coldMs.multiArch.p50, 1)} ms`, `${fmt(images.coldMs.multiArch.p95, 1)} ms`],
+        ['cold: Sigstore bundle referrer, key (no .sig: one more lookup)', `${fmt(images.coldMs.bundle.p50, 1)} ms`, `${fmt(images.coldMs.bundle.p95, 1)} ms`],
+        ['cold: keyless .sig (certificate, SCT, Rekor entry)', `${fmt(images.coldMs.keyless.p50, 1)} ms`, `${fmt(images.coldMs.keyless.p95, 1)} ms`],
+        ['cold: keyless Sigstore bundle referrer', `${fmt(images.coldMs.keylessBundle.p50, 1)} ms`, `${fmt(images.coldMs.keylessBundle.p95, 1)} ms`],
         ['cached (warm verifier, knownStatuses), per request', `${fmt(images.cachedUs, 1)} µs`, '—'],
       ],
     ),
   );
   console.log(
     `   POST /validate in process, the Pod running the signed image: ${fmt(images.webhook.withVerificationUs, 0)} µs with verification (warm), ` +
-      `${fmt(images.webhook.withoutUs, 0)} µs without; throughput ratio ${fmt(images.webhook.ratio, 2)}×\n`,
+      `${fmt(images.webhook.withoutUs, 0)} µs without; throughput ratio ${fmt(images.webhook.ratio, 2)}×`,
+  );
+  const checks = images.checkUs;
+  console.log(
+    `   one signature check in process: crypto.verify ${fmt(checks.nodeCrypto, 0)} µs; @sigstore/verify, key-signed bundle ${fmt(checks.sigstoreKey, 0)} µs ` +
+      `(${fmt(checks.sigstoreKey / checks.nodeCrypto, 1)}×), keyless bundle ${fmt(checks.sigstoreKeyless, 0)} µs (${fmt(checks.sigstoreKeyless / checks.nodeCrypto, 1)}×)\n`,
   );
 }
 

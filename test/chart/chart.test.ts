@@ -237,7 +237,7 @@ t.test('values.schema.json refuses bad values before anything is rendered', asyn
     ['bad-mode.yaml', /mode.*value must be one of 'shipped', 'dry-run', 'audit', 'enforce'/],
     ['bad-certificates-mode.yaml', /certificates\/mode.*value must be one of 'self-managed', 'cert-manager'/],
     ['config-misspelt.yaml', /at '\/config': additional properties 'defaultmode' not allowed/],
-    ['image-file-unmounted.yaml', /config\.images names "\/etc\/palisade\/images\/other\/cosign\.pub", which is not in a mounted file/],
+    ['image-file-unmounted.yaml', /config\.images names "\/etc\/palisade\/images\/other\/trusted_root\.json", which is not in a mounted file/],
     ['image-file-two-sources.yaml', /imageFiles\/0.*oneOf/],
   ];
   t.same(readdirSync(join(VALUES_DIR, 'invalid')).sort(), cases.map(([f]) => f).sort(), 'every invalid value set has a case');

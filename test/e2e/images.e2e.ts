@@ -1,6 +1,7 @@
 /**
  * Signed images end to end, all with real parts: a real OCI registry (crane registry serve),
- * images pushed by crane and signed by the real cosign CLI (registry/harness.ts), verified by
+ * images pushed by crane and signed by the real cosign CLI or, keylessly, by a private Sigstore
+ * instance (registry/harness.ts), verified by
  * Palisade's verifier, by `palisade scan --verify-images`, and by `palisade serve` called by a real
  * kube-apiserver at `kubectl apply`.
  */
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { readPublicKey } from '../../src/images/cosign.js';
+import { compileIdentities, readTrustedRoot } from '../../src/images/sigstore.js';
 import { RegistryClient } from '../../src/images/registry-client.js';
 import { ImageVerifier, type VerifyPolicy } from '../../src/images/verifier.js';
 import { freePort, startControlPlane, waitFor } from './control-plane/harness.js';
@@ -37,6 +39,9 @@ function imagesSection(deny: string[] = []): string[] {
     '    - name: test',
     `      images: ["${host}/palisade-test/*"]`,
     `      keys: ["${registry.trustedKey}"]`,
+    '      keyless:',
+    `        trustedRoot: "${registry.trustedRoot}"`,
+    `        identities: [{issuer: "${registry.keylessIdentity.issuer}", subjectRegExp: 'https://github\\.com/example/.*'}]`,
     ...(deny.length > 0 ? ['  deny:', ...deny] : []),
     '  registries:',
     `    - host: "${host}"`,
@@ -52,10 +57,26 @@ t.test('the verifier: each kind of image gets the verdict and the reason a user 
   t.match(await status(images.unsigned.ref), { verified: false, digest: images.unsigned.digest, detail: 'no cosign signature found' });
   t.match(await status(images.otherKey.ref), { verified: false, detail: 'a signature found, none verified by a trusted key' });
   t.match(await status(images.tampered.ref), { verified: false, detail: 'a signature found, none verified by a trusted key' });
-  t.match(await status(images.swapped.ref), { verified: false, detail: 'a trusted key signed another image, not this digest' });
+  t.match(await status(images.swapped.ref), { verified: false, detail: 'a trusted signer signed another image, not this digest' });
   t.match(await status(images.multi.ref), { verified: true, digest: images.multi.digest }, 'a multi-arch index: its own digest is what is signed');
+  t.match(await status(images.bundled.ref), { verified: true, digest: images.bundled.digest, detail: 'signed with the key trusted.pub' }, 'a Sigstore bundle referrer (cosign --new-bundle-format)');
   t.match(await status('registry.example.com/elsewhere:1'), { verified: false, detail: 'no trusted key is configured for registry.example.com/elsewhere' });
   t.match(await status('Not A Reference'), { verified: false, detail: /must be lower-case/ });
+});
+
+t.test('keyless signatures, verified offline against a trust root: the .sig layer and the bundle referrer', async (t) => {
+  const { identities, trustedRootFile } = { identities: [registry.keylessIdentity], trustedRootFile: 'trusted_root.json' };
+  const keyless = { trustedRootFile, trust: readTrustedRoot(readFileSync(registry.trustedRoot, 'utf8')), identities: compileIdentities(identities), transparencyLog: true, ctLog: true };
+  const verifier = new ImageVerifier({ client: client(), policies: [{ ...policy(), keys: [], keyless }] });
+  const status = (ref: string) => verifier.status(ref, deadline());
+  const signedBy = `signed keylessly by ${registry.keylessIdentity.subject} (issuer ${registry.keylessIdentity.issuer})`;
+  t.match(await status(images.keyless.ref), { verified: true, digest: images.keyless.digest, detail: signedBy }, "cosign's default .sig format");
+  t.match(await status(images.keylessBundle.ref), { verified: true, digest: images.keylessBundle.digest, detail: signedBy }, 'a Sigstore bundle referrer');
+  t.match(await status(images.keylessStranger.ref), { verified: false, detail: /^signed keylessly by https:\/\/github\.com\/stranger\/.*, not a trusted identity$/ });
+  t.match(await status(images.signed.ref), { verified: false, detail: /none verified by a trusted key/ }, 'a key signature, and no key trusted');
+  const withKeys = new ImageVerifier({ client: client(), policies: [{ ...policy(), keyless }] });
+  t.match(await withKeys.status(images.signed.ref, deadline()), { verified: true }, 'keys and keyless identities together: either counts');
+  t.match(await withKeys.status(images.keyless.ref, deadline()), { verified: true });
 });
 
 t.test('the deny list: by digest behind a tag, by repository, by tag pattern', async (t) => {
@@ -77,17 +98,18 @@ t.test('the deny list: by digest behind a tag, by repository, by tag pattern', a
 t.test('palisade scan --verify-images: the real registry decides require-signed-images', async (t) => {
   writeFileSync(join(work, 'palisade.yaml'), imagesSection([`    - repository: "${host}/palisade-test/tampered"`, '      reason: known bad']).join('\n'));
   const pod = (name: string, image: string): string => `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers:\n    - {name: app, image: "${image}"}\n---\n`;
-  writeFileSync(join(work, 'pods.yaml'), pod('good', images.signed.ref) + pod('multi', images.multi.ref) + pod('bad', images.unsigned.ref) + pod('worse', images.tampered.ref));
+  const pods = [pod('good', images.signed.ref), pod('multi', images.multi.ref), pod('bundled', images.bundled.ref), pod('keyless', images.keyless.ref), pod('keyless-bundle', images.keylessBundle.ref)];
+  writeFileSync(join(work, 'pods.yaml'), [...pods, pod('bad', images.unsigned.ref), pod('worse', images.tampered.ref), pod('stranger', images.keylessStranger.ref)].join(''));
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'scan', '--verify-images', join(work, 'palisade.yaml'), '--format', 'json', '--exit-zero', join(work, 'pods.yaml')], { cwd: ROOT, encoding: 'utf8' });
   t.equal(run.status, 0, run.stderr);
   const report = JSON.parse(run.stdout) as { results: { resource: { name: string }; findings: { ruleId: string; message: string }[] }[] };
   const rulesOf = (name: string): string[] => (report.results.find((r) => r.resource.name === name)?.findings ?? []).map((f) => f.ruleId).filter((id) => id === 'require-signed-images' || id === 'deny-known-bad-images');
-  t.same(rulesOf('good'), []);
-  t.same(rulesOf('multi'), []);
+  for (const name of ['good', 'multi', 'bundled', 'keyless', 'keyless-bundle']) t.same(rulesOf(name), [], `${name}: verified`);
+  t.same(rulesOf('stranger'), ['require-signed-images'], 'signed keylessly by an identity not trusted');
   t.same(rulesOf('bad'), ['require-signed-images']);
   t.same(rulesOf('worse').sort(), ['deny-known-bad-images', 'require-signed-images']);
   const message = report.results.find((r) => r.resource.name === 'bad')?.findings.find((f) => f.ruleId === 'require-signed-images')?.message ?? '';
-  t.match(message, `"${images.unsigned.ref}" (no cosign signature found)`);
+  t.match(message, `"${images.unsigned.ref}" (no cosign signature found: no .sig tag, no Sigstore bundle)`);
 });
 
 t.test('kubectl apply through the real API server: unsigned images are refused, signed ones stored pinned to their digest', async (t) => {
@@ -125,7 +147,7 @@ t.test('kubectl apply through the real API server: unsigned images are refused, 
   const refused = plane.kubectl(['apply', '-f', '-'], pod('unsigned', images.unsigned.ref));
   t.not(refused.code, 0);
   t.match(refused.stderr, 'require-signed-images');
-  t.match(refused.stderr, `"${images.unsigned.ref}" (no cosign signature found)`);
+  t.match(refused.stderr, `"${images.unsigned.ref}" (no cosign signature found: no .sig tag, no Sigstore bundle)`);
   const tampered = plane.kubectl(['apply', '-f', '-'], pod('tampered', images.tampered.ref));
   t.match(tampered.stderr, 'none verified by a trusted key');
 

@@ -29,6 +29,7 @@ t.test('a complete images section gives a verifier', async (t) => {
   t.equal(verifier?.policyFor(parseReference('registry.example.com/team/app:1'))?.name, 'release');
   t.equal(verifier?.policyFor(parseReference('registry.example.com/batch/job:1'))?.name, 'release', 'the first matching policy wins');
   t.equal(verifier?.policyFor(parseReference('nginx')), undefined);
+  t.match(verifier?.policyFor(parseReference('ghcr.io/example/app:v1')), { name: 'ci', keys: [], keyless: { trustedRootFile: `${dir}trusted_root.json`, transparencyLog: true, ctLog: true } }, 'keyless: the transparency log and CT log required unless said otherwise');
   // Deny entries from the file and inline, without a registry call (no digest entry needed for these).
   const controller = new AbortController();
   controller.abort();
@@ -46,10 +47,12 @@ t.test('files that cannot be read or are not what they should be: problems at th
   t.match(shown, [
     /^bad.yaml:8 images.verify\[0\].keys\[0\] cannot read missing.pub: no such file$/,
     /^bad.yaml:9 images.verify\[0\].keys\[1\] not-a-key.pub: not a PEM public key/,
+    /^bad.yaml:16 images.verify\[1\].keyless.identities\[1\].subjectRegExp not an RE2 regular expression: /,
+    /^bad.yaml:13 images.verify\[1\].keyless.trustedRoot release.pub is not a Sigstore trusted root \(trusted_root.json\): /,
     'bad-deny-list.yaml:1 [0] must name a digest, repository or tag besides the reason',
     'bad-deny-list.yaml:1 [0].reason is required',
     /^bad-deny-list.yaml:2 \[1\].digest must match/,
-    /^bad.yaml:13 images.registries\[0\].ca cannot read missing-ca.pem: no such file$/,
+    /^bad.yaml:20 images.registries\[0\].ca cannot read missing-ca.pem: no such file$/,
   ]);
 });
 
@@ -61,6 +64,11 @@ t.test('a schema error in the section is reported like any configuration problem
     /^6 images.verify\[0\].failurePolicy must be one of: Fail, Ignore/,
     /^7 images.timeoutSeconds must be <= 30|^7 images.timeoutSeconds/,
   ]);
+  const keyless = parseConfig('images:\n  verify:\n    - name: x\n      images: [a]\n    - name: y\n      images: [b]\n      keyless:\n        trustedRoot: root.json\n        identities: [{issuer: https://issuer.example}]\n', 'palisade.yaml');
+  t.match(keyless.problems.map((p) => `${p.line} ${p.field} ${p.message}`), [
+    /^3 images.verify\[0\] /,
+    /^9 images.verify\[1\].keyless.identities\[0\] /,
+  ], 'nothing trusted; an identity without a subject (never any subject of an issuer by omission)');
 });
 
 t.test('docker config: auth and username/password entries; Docker Hub by its old index URL', async (t) => {

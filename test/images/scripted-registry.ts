@@ -1,6 +1,7 @@
 /**
  * A registry on loopback with scripted answers, for the verifier's and the webhook's tests: every
- * tag is its own image (a manifest naming its URL), signatures are absent (404, a verdict), and
+ * tag is its own image (a manifest naming its URL), signatures are absent (404, a verdict; no
+ * referrers either), and
  * answers can be held back (`hold`) or turned into 500s (`failing`). Not a *.test.ts file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,8 +36,13 @@ export async function scriptedRegistry(t: Test): Promise<Scripted> {
         res.writeHead(500);
         return res.end();
       }
+      // No image has referrers (Sigstore bundles).
+      if (req.url?.includes('/referrers/')) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+        return res.end(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }));
+      }
       // Every tag is its own image; signatures are absent (404): a verdict, not a failure.
-      if (req.url?.includes('.sig')) {
+      if (req.url?.endsWith('.sig')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
       }

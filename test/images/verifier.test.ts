@@ -41,7 +41,7 @@ t.test('at most maxConcurrent registry conversations at once; the rest wait thei
   release();
   const statuses = await pending;
   t.equal(Object.keys(statuses).length, 6);
-  t.ok(Object.values(statuses).every((s) => !s.verified && s.detail === 'no cosign signature found'));
+  t.ok(Object.values(statuses).every((s) => !s.verified && s.detail.startsWith('no cosign signature found')));
   t.equal(registry.maxInFlight, 2);
 });
 
@@ -58,7 +58,7 @@ t.test('the same image asked twice at once is resolved once; then it comes from 
   now += 61_000;
   await verifier.status(image, deadline());
   t.equal(tagRequests(registry).length, 2, 'the tag is looked up again after its TTL (tags move)');
-  t.equal(registry.requests.filter((u) => u.includes('.sig')).length, 1, 'the digest’s verdict is still cached');
+  t.equal(registry.requests.filter((u) => u.endsWith('.sig')).length, 1, 'the digest’s verdict is still cached');
 });
 
 t.test('a deadline: a status that says why, per the failure policy; the answer still fills the cache', async (t) => {

@@ -56,7 +56,7 @@ t.test('/validate: the image is resolved first, and an unsigned one is denied wi
   const answer = res.json() as Answer;
   t.equal(answer.response.allowed, false);
   t.match(answer.response.status?.message, `require-signed-images`);
-  t.match(answer.response.status?.message, `"${image}" (no cosign signature found)`);
+  t.match(answer.response.status?.message, `"${image}" (no cosign signature found: no .sig tag, no Sigstore bundle)`);
   t.ok(registry.requests.some((u) => u.endsWith('/manifests/1.0')), 'the tag was resolved');
 });
 

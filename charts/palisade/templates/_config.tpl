@@ -120,7 +120,10 @@ folder holds palisade.yaml only), or Palisade would refuse the configuration at 
 {{- define "palisade.checkImageFiles" -}}
 {{- $images := dig "images" dict (include "palisade.configValues" . | fromYaml) }}
 {{- $files := list }}
-{{- range (get $images "verify" | default list) }}{{ $files = concat $files (get . "keys" | default list) }}{{ end }}
+{{- range (get $images "verify" | default list) }}
+{{- $files = concat $files (get . "keys" | default list) }}
+{{- with dig "keyless" "trustedRoot" "" . }}{{ $files = append $files . }}{{ end }}
+{{- end }}
 {{- range (get $images "registries" | default list) }}{{ with get . "ca" }}{{ $files = append $files . }}{{ end }}{{ end }}
 {{- $files = concat $files (get $images "denyFiles" | default list) }}
 {{- with get $images "dockerConfig" }}{{ $files = append $files . }}{{ end }}

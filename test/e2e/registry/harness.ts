@@ -9,14 +9,22 @@
  * - `other-key`: signed with a key Palisade does not trust;
  * - `tampered`: signed with the trusted key, then its signature bytes changed in the registry;
  * - `multi`: an OCI index of two platform images, the index signed with the trusted key;
- * - `swapped`: the trusted signature of `signed` copied under its own signature tag.
+ * - `swapped`: the trusted signature of `signed` copied under its own signature tag;
+ * - `bundled`: signed with the trusted key by `cosign sign --new-bundle-format` (a Sigstore
+ *   bundle attached as an OCI referrer, through the referrers tag schema);
+ * - `keyless`, `keylessBundle`, `keylessStranger`: signed keylessly by a private Sigstore instance
+ *   (test/images/sigstore-instance.ts, whose trust root is `trustedRoot`), as cosign stores it: a
+ *   `.sig` layer with certificate and Rekor entry; a bundle referrer; a `.sig` layer of an
+ *   identity Palisade does not trust.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goToolsBin } from '../../chart/helm.js';
 import { freePort } from '../control-plane/harness.js';
+import { ISSUER, sigstoreInstance, type SigLayer } from '../../images/sigstore-instance.js';
 
 export interface Registry {
   /** `127.0.0.1:PORT` */
@@ -25,7 +33,10 @@ export interface Registry {
   trustedKey: string;
   otherKey: string;
   /** Reference (host/repo:tag) and digest of each image. */
-  images: Record<'signed' | 'unsigned' | 'otherKey' | 'tampered' | 'multi' | 'swapped', { ref: string; digest: string }>;
+  images: Record<'signed' | 'unsigned' | 'otherKey' | 'tampered' | 'multi' | 'swapped' | 'bundled' | 'keyless' | 'keylessBundle' | 'keylessStranger', { ref: string; digest: string }>;
+  /** The private Sigstore instance's trusted_root.json (file), and the identity it signed as. */
+  trustedRoot: string;
+  keylessIdentity: { issuer: string; subject: string };
   crane(args: string[]): string;
   stop(): Promise<void>;
   /** Stops the registry process only (the "registry down" case); stop() still cleans up. */
@@ -97,11 +108,26 @@ export async function startRegistry(): Promise<Registry> {
     sign('trusted', `${host}/palisade-test/multi@${multi.digest}`);
     const swapped = push('swapped', 'swapped');
     crane(['copy', `${host}/palisade-test/signed:${signed.digest.replace(':', '-')}.sig`, `${host}/palisade-test/swapped:${swapped.digest.replace(':', '-')}.sig`]);
+    const bundled = push('bundled', 'bundled');
+    run('cosign', ['sign', '--key', join(work, 'trusted.key'), '--new-bundle-format', '--tlog-upload=false', '--allow-http-registry', '--allow-insecure-registry', `${host}/palisade-test/bundled@${bundled.digest}`]);
+
+    const sigstore = await sigstoreInstance();
+    writeFileSync(join(work, 'trusted_root.json'), sigstore.trustedRoot);
+    const keylessIdentity = { issuer: ISSUER, subject: 'https://github.com/example/app/.github/workflows/release.yaml@refs/heads/main' };
+    const keyless = push('keyless', 'keyless');
+    await pushSigLayer(host, 'palisade-test/keyless', keyless.digest, await sigstore.sigLayer(keyless.digest, `${host}/palisade-test/keyless`, keylessIdentity));
+    const keylessStranger = push('keyless-stranger', 'keyless-stranger');
+    const stranger = { issuer: ISSUER, subject: 'https://github.com/stranger/app/.github/workflows/release.yaml@refs/heads/main' };
+    await pushSigLayer(host, 'palisade-test/keyless-stranger', keylessStranger.digest, await sigstore.sigLayer(keylessStranger.digest, `${host}/palisade-test/keyless-stranger`, stranger));
+    const keylessBundle = push('keyless-bundle', 'keyless-bundle');
+    await pushBundleReferrer(host, 'palisade-test/keyless-bundle', keylessBundle.digest, await sigstore.bundle(keylessBundle.digest, keylessIdentity));
     return {
       host,
       trustedKey: join(work, 'trusted.pub'),
       otherKey: join(work, 'other.pub'),
-      images: { signed, unsigned, otherKey, tampered, multi, swapped },
+      trustedRoot: join(work, 'trusted_root.json'),
+      keylessIdentity,
+      images: { signed, unsigned, otherKey, tampered, multi, swapped, bundled, keyless, keylessBundle, keylessStranger },
       crane,
       stop,
       kill,
@@ -123,4 +149,60 @@ async function tamper(host: string, repository: string, tag: string): Promise<vo
   if (layer) layer.annotations['dev.cosignproject.cosign/signature'] = signature.toString('base64');
   const put = await fetch(url, { method: 'PUT', headers: { 'content-type': manifest.mediaType ?? 'application/vnd.oci.image.manifest.v1+json' }, body: JSON.stringify(manifest) });
   if (put.status >= 300) throw new Error(`tampering with ${tag}: ${put.status} ${await put.text()}`);
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const EMPTY_CONFIG = { mediaType: 'application/vnd.oci.empty.v1+json', digest: `sha256:${createHash('sha256').update('{}').digest('hex')}`, size: 2 };
+
+/** Uploads a blob (POST, then PUT with its digest: the distribution spec's two-step upload). */
+async function pushBlob(host: string, repository: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const started = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, { method: 'POST' });
+  const location = new URL(started.headers.get('location') ?? '', `http://${host}`);
+  location.searchParams.set('digest', digest);
+  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+  if (put.status >= 300) throw new Error(`blob upload: ${put.status} ${await put.text()}`);
+  return { digest, size: bytes.length };
+}
+
+async function putManifest(host: string, repository: string, reference: string, manifest: object, mediaType: string): Promise<string> {
+  const body = Buffer.from(JSON.stringify(manifest));
+  const put = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': mediaType }, body });
+  if (put.status >= 300) throw new Error(`manifest ${reference}: ${put.status} ${await put.text()}`);
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/** A keyless `.sig` manifest, as cosign writes one. */
+async function pushSigLayer(host: string, repository: string, digest: string, layer: SigLayer): Promise<void> {
+  await pushBlob(host, repository, Buffer.from('{}'));
+  const payload = await pushBlob(host, repository, layer.payload);
+  await putManifest(host, repository, `${digest.replace(':', '-')}.sig`, {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: EMPTY_CONFIG,
+    layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...payload, annotations: layer.annotations }],
+  }, OCI_MANIFEST);
+}
+
+/** A Sigstore bundle attached as a referrer, through the referrers tag schema (`sha256-<hex>`), as cosign does on a registry without the API. */
+async function pushBundleReferrer(host: string, repository: string, digest: string, bundle: string): Promise<void> {
+  const bundleType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+  await pushBlob(host, repository, Buffer.from('{}'));
+  const layer = await pushBlob(host, repository, Buffer.from(bundle));
+  const subject = await fetch(`http://${host}/v2/${repository}/manifests/${digest}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } });
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType: bundleType,
+    config: EMPTY_CONFIG,
+    layers: [{ mediaType: bundleType, ...layer }],
+    subject: { mediaType: subject.headers.get('content-type') ?? OCI_MANIFEST, digest, size: Number(subject.headers.get('content-length') ?? 0) },
+  };
+  const size = Buffer.byteLength(JSON.stringify(manifest));
+  const manifestDigest = await putManifest(host, repository, `sha256:${createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}`, manifest, OCI_MANIFEST);
+  await putManifest(host, repository, digest.replace(':', '-'), {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: OCI_MANIFEST, digest: manifestDigest, size, artifactType: bundleType }],
+  }, 'application/vnd.oci.image.index.v1+json');
 }
