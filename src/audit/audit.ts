@@ -16,6 +16,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PalisadeConfig } from '../config/types.js';
 import { evaluate, prepareObject } from '../engine/evaluate.js';
+import { AuditImages, type ImageVerification } from './audit-images.js';
 import { isRecord, kindKey } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import { matchesAnyGlob } from '../engine/selectors.js';
@@ -57,6 +58,8 @@ export interface AuditOptions {
   pageSize?: number;
   onProgress?: (progress: AuditProgress) => void;
   signal?: AbortSignal;
+  /** Image verification (the configuration's `images`): images are resolved as at admission. */
+  images?: ImageVerification;
 }
 
 /**
@@ -77,6 +80,8 @@ export interface EvaluationContext {
   excluded: readonly string[];
   /** Shares identical findings and rule-id lists between objects (see interner). */
   intern?: Interner;
+  /** Image statuses, resolved before the objects are evaluated (with image verification configured). */
+  images?: AuditImages;
 }
 
 /** An object evaluated, or why it was not. */
@@ -94,9 +99,11 @@ export function evaluateObject(kind: Pick<AuditKind, 'group' | 'version' | 'kind
   if (ownNamespace && matchesAnyGlob(context.excluded, ownNamespace)) return { skipped: 'excludedNamespace' };
   const namespaceObject = ownNamespace ? context.namespaces.get(ownNamespace) : undefined;
   const namespaceLabels = ownNamespace ? context.namespaceLabels.get(ownNamespace) : undefined;
+  const images = context.images?.of(object);
   const resource: Resource = {
     object,
     operation: AUDIT_OPERATION,
+    ...(images ? { images } : {}),
     ...(namespaceObject ? { namespaceObject } : {}),
     ...(namespaceLabels ? { namespaceLabels } : {}),
   };
@@ -176,7 +183,9 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
   const objectsByKind: Record<string, number> = {};
   const listVersions = new Map<string, string>();
   const resolver = new OwnerResolver(metadataReader(api, discovery, options.pageSize ? { pageSize: options.pageSize } : {}));
-  const read = async (kind: AuditKind, handle: (object: KubeObject, resourceVersion: string) => void, fieldSelector?: string): Promise<boolean> => {
+  const images = options.images ? new AuditImages(options.images, ruleSet) : undefined;
+  /** `prepare` runs on each page before its objects are handled (image resolution). */
+  const read = async (kind: AuditKind, handle: (object: KubeObject, resourceVersion: string) => void, fieldSelector?: string, prepare?: (objects: KubeObject[]) => Promise<void>): Promise<boolean> => {
     signal?.throwIfAborted();
     let listed = 0;
     try {
@@ -188,6 +197,7 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
       });
       let listVersion: string | undefined;
       for await (const page of pages) {
+        await prepare?.(page.items);
         for (const object of page.items) handle(object, resourceVersionOf(object));
         listed = page.listed;
         listVersion = page.resourceVersion ?? listVersion;
@@ -248,6 +258,7 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
     untrusted,
     excluded: options.includeExcludedNamespaces ? [] : config.policy.excludedNamespaces,
     intern: interner(),
+    ...(images ? { images } : {}),
   };
   const objects: AuditedVersion[] = [];
   const notEvaluated = { excludedNamespaces: 0, deleting: 0 };
@@ -263,10 +274,12 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
   };
   for (const kind of plan.kinds.filter((k) => k.audited)) {
     const kept = collected.get(kindKey(kind.group, kind.kind));
+    const prepare = images ? (objects: Iterable<KubeObject>) => images.resolve(objects) : undefined;
     if (kept) {
+      await prepare?.(kept);
       for (const object of kept) evaluateOne(kind, object, resourceVersionOf(object));
     } else {
-      await read(kind, (object, resourceVersion) => evaluateOne(kind, object, resourceVersion));
+      await read(kind, (object, resourceVersion) => evaluateOne(kind, object, resourceVersion), undefined, prepare);
     }
   }
 

@@ -130,6 +130,7 @@ export async function auditCommand(args: string[], io: CliIO, options: AuditComm
       now: io.now,
       ...(namespace !== undefined ? { namespace } : {}),
       ...(values['include-excluded-namespaces'] ? { includeExcludedNamespaces: true } : {}),
+      ...(load.images ? { images: load.images } : {}),
       onProgress: progress.update,
       ...(signal ? { signal } : {}),
     });

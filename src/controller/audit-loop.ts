@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { auditSnapshot, evaluateObject, slimObject, type AuditSnapshot, type EvaluationContext } from '../audit/audit.js';
+import type { ImageVerification } from '../audit/audit-images.js';
 import { collectionPath, Discovery } from '../audit/discovery.js';
 import { ownerKey } from '../audit/entries.js';
 import { isNamespaceKind, type AuditKind } from '../audit/kinds.js';
@@ -48,6 +49,8 @@ import type { WatchApi, WatchEvent } from './watch-stream.js';
 export interface LoopPolicy {
   ruleSet: RuleSet;
   config: PalisadeConfig;
+  /** Image verification, when the configuration sets it up: images are resolved as at admission. */
+  images?: ImageVerification;
 }
 
 /** All defaults in one place. */
@@ -252,6 +255,7 @@ export class AuditLoop {
       config: policy.config,
       now: this.#now,
       ...(this.#o.pageSize ? { pageSize: this.#o.pageSize } : {}),
+      ...(policy.images ? { images: policy.images } : {}),
       signal,
     });
     const round = this.#roundOf(policy, snapshot);
@@ -499,6 +503,8 @@ export class AuditLoop {
     if (!options.force && inventory.has(uid, version)) return;
     const namespace = kind.namespaced ? namespaceOf(object) : undefined;
     if (namespace && !context.namespaces.has(namespace) && !matchesAnyGlob(context.excluded, namespace)) await this.#readNamespace(round, namespace, options.signal);
+    // Its images, if new to this round, from the registry first (the verifier's caches first).
+    await context.images?.resolve([object]);
     const verdict = evaluateObject(kind, object, context);
     if ('skipped' in verdict) {
       inventory.remove(uid);

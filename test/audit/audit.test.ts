@@ -10,6 +10,8 @@ import { AuditError, runAudit, type AuditOptions, type AuditProgress } from '../
 import { METADATA_ACCEPT, KubeApiError } from '../../src/audit/kube-api.js';
 import { renderAuditSummary } from '../../src/audit/summary.js';
 import type { AuditEntry, AuditResult } from '../../src/audit/types.js';
+import { RegistryClient } from '../../src/images/registry-client.js';
+import { ImageVerifier } from '../../src/images/verifier.js';
 import { BUILTIN_RULES_DIR } from '../../src/paths.js';
 import { loadPolicy } from '../../src/server/load-policy.js';
 import { FakeCluster, FIXTURES } from './fake-cluster.js';
@@ -52,6 +54,17 @@ t.test('context rules see the NetworkPolicies; namespace labels set modes', asyn
   t.ok(fenced?.evaluated.includes('require-network-policy'));
   t.notOk(rulesOf(fenced).includes('require-network-policy'));
   t.ok(fenced?.findings.every((f) => f.mode === 'dry-run'), 'palisade.dev/mode: dry-run on the namespace');
+});
+
+t.test('with image verification configured, the image rules judge what runs as admission would', async (t) => {
+  // No key is trusted and one repository is denied: verdicts the verifier gives without a registry.
+  const verifier = new ImageVerifier({ client: new RegistryClient(), policies: [], deny: [{ repository: 'registry.example.com/api', reason: 'withdrawn: CVE-2026-0002' }] });
+  const verified = await audit(new FakeCluster(), { images: { verifier, timeoutMs: 1_000 } });
+  const message = (entry: AuditEntry | undefined, rule: string): string => entry?.findings.find((f) => f.ruleId === rule)?.message ?? '';
+  t.match(message(entryOf(verified, 'Deployment', 'api'), 'deny-known-bad-images'), 'withdrawn: CVE-2026-0002');
+  t.match(message(entryOf(verified, 'Deployment', 'web'), 'require-signed-images'), '"registry.example.com/web:1.0" (no trusted key is configured for registry.example.com/web)');
+  t.match(message(entryOf(result, 'Deployment', 'web'), 'require-signed-images'), '(signature verification is not configured)', 'without it, what admission says without it');
+  t.notOk(rulesOf(entryOf(result, 'Deployment', 'api')).includes('deny-known-bad-images'));
 });
 
 t.test('what is not evaluated: excluded namespaces, objects being deleted', async (t) => {

@@ -142,12 +142,12 @@ t.test('image verification: its Secrets and ConfigMaps mounted in both component
   }
   const pin = (rendered.get('MutatingWebhookConfiguration', F)['webhooks'] as { name: string; failurePolicy: string; rules: { resources: string[]; operations: string[] }[] }[]).find((w) => w.name === 'pin.mutate.palisade.dev');
   t.match(pin, { failurePolicy: 'Ignore', rules: [{ resources: ['pods'], operations: ['CREATE'] }] }, 'new Pods are pinned, failing open');
-  const egress = rendered.get('NetworkPolicy', F)['spec'] as { egress: { ports: { port: number }[]; to?: { ipBlock: { cidr: string } }[] }[] };
-  t.match(egress.egress.at(-1), { ports: [{ port: 443 }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] }, 'the webhook may reach the registries');
-  const controllerEgress = rendered.get('NetworkPolicy', `${F}-controller`)['spec'] as { egress: unknown[] };
-  t.equal(controllerEgress.egress.length, 2, 'the controller reaches only the API server and DNS');
+  for (const name of [F, `${F}-controller`]) {
+    const egress = rendered.get('NetworkPolicy', name)['spec'] as { egress: { ports: { port: number }[]; to?: { ipBlock: { cidr: string } }[] }[] };
+    t.match(egress.egress.at(-1), { ports: [{ port: 443 }], to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] }, `${name} may reach the registries (admission, audits)`);
+  }
   const plain = render(bin, RELEASE);
-  t.equal((plain.get('NetworkPolicy', F)['spec'] as { egress: unknown[] }).egress.length, 2, 'without config.images, no registry egress');
+  for (const name of [F, `${F}-controller`]) t.equal((plain.get('NetworkPolicy', name)['spec'] as { egress: unknown[] }).egress.length, 2, `${name}: without config.images, no registry egress`);
   t.notOk((plain.get('MutatingWebhookConfiguration', F)['webhooks'] as { name: string }[]).some((w) => w.name === 'pin.mutate.palisade.dev'), 'nor a pinning webhook');
 });
 

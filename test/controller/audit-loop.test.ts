@@ -12,6 +12,8 @@ import { runAudit } from '../../src/audit/audit.js';
 import { AuditLoop, type AuditLoopOptions, type LoopPolicy } from '../../src/controller/audit-loop.js';
 import { createControllerMetrics } from '../../src/controller/metrics.js';
 import type { KubeObject } from '../../src/engine/types.js';
+import { RegistryClient } from '../../src/images/registry-client.js';
+import { ImageVerifier } from '../../src/images/verifier.js';
 import { BUILTIN_RULES_DIR } from '../../src/paths.js';
 import { buildReports } from '../../src/reports/openreports.js';
 import { loadPolicy } from '../../src/server/load-policy.js';
@@ -134,6 +136,19 @@ t.test('a new object: only its owner is evaluated and written; fixing and deleti
   for (let i = 0; i < 100 && (await count('palisade_audit_event_latency_seconds')) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.equal(await count('palisade_audit_event_evaluation_seconds'), 3);
   t.equal(await count('palisade_audit_event_latency_seconds'), 3);
+});
+
+t.test('with image verification, a new object’s images are resolved before it is evaluated', async (t) => {
+  // A deny entry by repository: a verdict the verifier gives without a registry.
+  const verifier = new ImageVerifier({ client: new RegistryClient(), policies: [], deny: [{ repository: 'registry.example.com/withdrawn', reason: 'withdrawn: CVE-2026-0004' }] });
+  const h = start({}, () => ({ ...policy, images: { verifier, timeoutMs: 1_000 } }));
+  t.teardown(h.stop);
+  await following(h);
+  const pod = privilegedPod('late');
+  (pod['spec'] as { containers: { image: string }[] }).containers[0]!.image = 'registry.example.com/withdrawn:1.0';
+  h.cluster.create(pod);
+  await h.sink.until(() => h.sink.rulesOf('shop', 'palisade-pod-late').includes('deny-known-bad-images'), 'the denied image to be reported');
+  t.pass('deny-known-bad-images, from the verifier, on a watch event');
 });
 
 t.test('an event seen already (same resourceVersion) and a change that changes no finding write nothing', async (t) => {

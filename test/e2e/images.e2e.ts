@@ -2,8 +2,8 @@
  * Signed images end to end, all with real parts: a real OCI registry (crane registry serve),
  * images pushed by crane and signed by the real cosign CLI or, keylessly, by a private Sigstore
  * instance (registry/harness.ts), verified by
- * Palisade's verifier, by `palisade scan --verify-images`, and by `palisade serve` called by a real
- * kube-apiserver at `kubectl apply`.
+ * Palisade's verifier, by `palisade scan --verify-images`, by `palisade serve` called by a real
+ * kube-apiserver at `kubectl apply`, and by `palisade audit` of what the API server stored.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,6 +154,16 @@ t.test('kubectl apply through the real API server: unsigned images are refused, 
   const stored = plane.kubectl(['apply', '-f', '-'], pod('signed', images.signed.ref));
   t.equal(stored.code, 0, stored.stderr);
   t.equal(plane.kubectl(['get', 'pod', 'signed', '-n', 'apps', '-o', 'jsonpath={.spec.containers[0].image}']).stdout, `${images.signed.ref}@${images.signed.digest}`, 'pinned to the verified digest at /mutate');
+
+  // Later, its digest turns out bad: the audit of what already runs says so, through the registry.
+  const auditConfig = join(work, 'audit.yaml');
+  writeFileSync(auditConfig, imagesSection([`    - digest: "${images.signed.digest}"`, '      reason: CVE-2026-0003 (found after deployment)']).join('\n'));
+  const audit = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'audit', '--kubeconfig', plane.kubeconfig, '--config', auditConfig, '--namespace', 'apps', '--format', 'json', '--exit-zero'], { cwd: ROOT, encoding: 'utf8' });
+  t.equal(audit.status, 0, audit.stderr);
+  const entries = (JSON.parse(audit.stdout) as { entries: { owner: { name: string }; findings: { ruleId: string; message: string }[] }[] }).entries;
+  const findings = entries.find((e) => e.owner.name === 'signed')?.findings ?? [];
+  t.notOk(findings.some((f) => f.ruleId === 'require-signed-images'), 'the audit verifies the stored image as admission did');
+  t.match(findings.find((f) => f.ruleId === 'deny-known-bad-images')?.message, 'CVE-2026-0003 (found after deployment)');
 });
 
 t.test('the registry goes down: cached verdicts still answer; new images follow the failure policy', async (t) => {
