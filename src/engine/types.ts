@@ -42,6 +42,8 @@ export interface ImageStatus {
   detail: string;
   /** Not verified because the registry could not answer, and the image's failure policy is Ignore. */
   ignored?: boolean;
+  /** Not verified because the registry could not answer in time (with Ignore, `ignored` too). */
+  unavailable?: boolean;
   /** Why a deny-list entry names the image (`deny-known-bad-images`). */
   denied?: string;
 }

@@ -253,8 +253,8 @@ export class ImageVerifier {
 
   #failed(policy: VerifyPolicy | undefined, ref: ImageReference, error: unknown, signal: AbortSignal): ImageStatus {
     const why = signal.aborted ? 'the registry did not answer before the deadline' : `the registry could not be read: ${(error as Error).message}`;
-    if (policy?.failurePolicy === 'Ignore') return { verified: false, ignored: true, detail: `not verified, let through by the failurePolicy Ignore of ${policy.name}: ${why}` };
-    return { verified: false, detail: `${formatReference(ref)} could not be verified: ${why}` };
+    if (policy?.failurePolicy === 'Ignore') return { verified: false, ignored: true, unavailable: true, detail: `not verified, let through by the failurePolicy Ignore of ${policy.name}: ${why}` };
+    return { verified: false, unavailable: true, detail: `${formatReference(ref)} could not be verified: ${why}` };
   }
 
   /** A tag's digest, cached for tagTtlMs. */

@@ -107,8 +107,18 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       // Cached images (the common case) are answered at once: no deadline timer, no async hop.
       const { verifier, timeoutMs } = policy.images;
       const known = verifier.knownStatuses(images);
-      if (known) return send(known);
+      if (known) {
+        deps.metrics.imageLookups.inc({ cache: 'hit' });
+        return send(known);
+      }
+      deps.metrics.imageLookups.inc({ cache: 'miss' });
+      const endTimer = deps.metrics.imageLookupDuration.startTimer();
       return verifier.statuses(images, AbortSignal.timeout(verificationDeadlineMs(timeoutMs, timeout)))
+        .then((statuses) => {
+          endTimer();
+          for (const status of Object.values(statuses)) deps.metrics.imageStatuses.inc({ outcome: outcomeOf(status) });
+          return statuses;
+        })
         .catch((error: unknown) => {
           request.log.error({ err: error }, 'image verification failed; the images are reported as not verified');
           return undefined;
@@ -138,4 +148,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return reply.header('content-type', deps.metrics.registry.contentType).send(text);
   });
   return app;
+}
+
+/** An image status as the metrics count it. */
+function outcomeOf(status: ImageStatus): string {
+  if (status.denied !== undefined) return 'denied';
+  if (status.verified) return 'verified';
+  if (status.ignored) return 'ignored';
+  return status.unavailable ? 'unavailable' : 'unverified';
 }

@@ -16,6 +16,9 @@ export interface Metrics {
   ruleSetRules: Gauge;
   reloads: Counter<'result'>;
   badRequests: Counter<'reason'>;
+  imageLookups: Counter<'cache'>;
+  imageLookupDuration: Histogram;
+  imageStatuses: Counter<'outcome'>;
 }
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
@@ -58,5 +61,23 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     ruleSetRules: new Gauge({ name: 'palisade_ruleset_rules', help: 'Rules in the served rule set', registers }),
     reloads: new Counter({ name: 'palisade_ruleset_reloads_total', help: 'Reloads of rules and configuration by result', labelNames: ['result'], registers }),
     badRequests: new Counter({ name: 'palisade_bad_requests_total', help: 'Requests refused before evaluation, by reason', labelNames: ['reason'], registers }),
+    imageLookups: new Counter({
+      name: 'palisade_image_lookups_total',
+      help: 'Admission requests whose images were looked up, by cache: hit (every image cached, answered at once) or miss (registries asked)',
+      labelNames: ['cache'],
+      registers,
+    }),
+    imageLookupDuration: new Histogram({
+      name: 'palisade_image_lookup_duration_seconds',
+      help: 'Time an admission request waited for its images on a cache miss (registries, signatures), deadline included',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    imageStatuses: new Counter({
+      name: 'palisade_image_statuses_total',
+      help: 'Image statuses resolved on a cache miss, by outcome: verified, unverified, denied, unavailable (the registry did not answer in time: refused), ignored (the same, let through by failurePolicy Ignore)',
+      labelNames: ['outcome'],
+      registers,
+    }),
   };
 }

@@ -58,6 +58,17 @@ t.test('/validate: the image is resolved first, and an unsigned one is denied wi
   t.match(answer.response.status?.message, `require-signed-images`);
   t.match(answer.response.status?.message, `"${image}" (no cosign signature found: no .sig tag, no Sigstore bundle)`);
   t.ok(registry.requests.some((u) => u.endsWith('/manifests/1.0')), 'the tag was resolved');
+
+  // Metrics: a miss, then a hit for the same image; a failing registry's images count as unavailable.
+  await server.inject({ method: 'POST', url: '/validate?timeout=10s', payload: podReview(image) });
+  registry.failing = true;
+  await server.inject({ method: 'POST', url: '/validate?timeout=10s', payload: podReview(`${registry.host}/down:1.0`) });
+  const metrics = (await server.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(metrics, /palisade_image_lookups_total\{cache="miss"\} 2/);
+  t.match(metrics, /palisade_image_lookups_total\{cache="hit"\} 1/);
+  t.match(metrics, /palisade_image_statuses_total\{outcome="unverified"\} 1/);
+  t.match(metrics, /palisade_image_statuses_total\{outcome="unavailable"\} 1/);
+  t.match(metrics, /palisade_image_lookup_duration_seconds_count 2/);
 });
 
 t.test('/mutate asks the registry only for what it may patch (a new Pod), and pins only verified images', async (t) => {
