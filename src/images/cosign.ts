@@ -35,6 +35,9 @@ export interface TrustedKey {
 
 /** Reads a PEM public key; throws with the key's name when it is not one. */
 export function readPublicKey(name: string, pem: string): TrustedKey {
+  // Node would derive the public key from a private one; a private key in Palisade's files (a
+  // ConfigMap, most likely) is a leak to stop, not a key to use.
+  if (pem.includes('PRIVATE KEY-----')) throw new Error(`${name}: a private key; give the public key (cosign.pub), and keep the private key out of Palisade's files`);
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

@@ -110,3 +110,9 @@ t.test('knownStatuses: answered without waiting only when the caches (or the con
   t.equal(registry.requests.length, before, 'without a request');
   t.equal(verifier.knownStatuses([keyed, `${registry.host}/new:1`]), undefined, 'all or nothing');
 });
+
+t.test('a private key is refused as a trusted key, whatever Node could derive from it', async (t) => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  t.throws(() => readPublicKey('cosign.key', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), /cosign\.key: a private key; give the public key \(cosign\.pub\)/);
+  t.throws(() => readPublicKey('sec1.key', privateKey.export({ type: 'sec1', format: 'pem' }).toString()), /a private key/);
+});
