@@ -83,3 +83,12 @@ t.test('key-signed bundles verify with a trusted key; identities are never regex
   t.same(verifyBundle(bundle, DIGEST, [other], undefined), { verified: false, detail: 'signed with a key none of the trusted keys verifies' });
   t.throws(() => compileIdentities([{ issuer: ISSUER, subjectRegExp: '(a+)+\\1' }]), 'a backreference: not RE2');
 });
+
+t.test("the public Sigstore instance's trusted root (as its TUF repository serves it) is accepted as a trust root file", async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const trust = readTrustedRoot(readFileSync(new URL('../fixtures/images/sigstore-public-good-trusted_root.json', import.meta.url), 'utf8'));
+  t.equal(trust.certificateAuthorities.length, 2, 'Fulcio, both generations');
+  t.equal(trust.tlogs.length, 2, 'Rekor');
+  t.equal(trust.ctlogs.length, 2, 'the CT logs');
+  t.throws(() => readTrustedRoot('{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}'), /no certificate authority/);
+});
