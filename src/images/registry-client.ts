@@ -205,8 +205,9 @@ export class RegistryClient {
       const res = await this.#get(image, path, { accept: MANIFEST_TYPES.ociIndex }, this.#maxManifestBytes, signal);
       index = parseObject(res.body, `the referrers of ${digest}`);
     } catch (error) {
-      // Registries without the API answer 404 (or 400, 405, 501); the tag schema is the fallback.
-      if (!(error instanceof RegistryError) || ![400, 404, 405, 501].includes(error.status ?? 0)) throw error;
+      // Registries without the API answer 404 (or 400, 405, 501; some refuse it, 401 or 403, while
+      // they serve manifests); the tag schema is the fallback, and what it answers counts.
+      if (!(error instanceof RegistryError) || ![400, 401, 403, 404, 405, 501].includes(error.status ?? 0)) throw error;
       try {
         index = (await this.manifest(image, digest.replace(':', '-'), signal)).json;
       } catch (fallback) {
@@ -252,7 +253,8 @@ export class RegistryClient {
           continue;
         }
       }
-      if ((res.status === 429 || res.status >= 500) && attempt < this.#attempts) {
+      // 501: the registry does not have this API (referrers); asking again will not change that.
+      if ((res.status === 429 || (res.status >= 500 && res.status !== 501)) && attempt < this.#attempts) {
         await this.#backoff(attempt, signal, retryAfterMs(res.headers['retry-after']));
         continue;
       }

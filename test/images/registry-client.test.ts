@@ -186,3 +186,32 @@ t.test('HTTPS with a private CA: trusted when configured, refused otherwise', as
   t.match(await clientFor(host, { ca: bundle.ca.certPem }).manifest(image(host), '1.0', signal()), { digest: DIGEST });
   await t.rejects(clientFor(host, {}, []).manifest(image(host), '1.0', signal()), /SELF_SIGNED|UNABLE_TO_VERIFY|unable to verify/i);
 });
+
+t.test('referrers: the API where the registry has it, else the tag schema; none is an empty list', async (t) => {
+  const referrer = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'2'.repeat(64)}`, size: 10, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' };
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [referrer, { digest: 'not a descriptor' }] }));
+  const tagSchema = `/manifests/${DIGEST.replace(':', '-')}`;
+  const requests: string[] = [];
+  const withApi = await serve(t, (req, res) => {
+    requests.push(req.url ?? '');
+    if (req.url?.includes('/referrers/')) return manifestAnswer(res, index, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+    res.writeHead(404).end();
+  });
+  t.same(await clientFor(withApi).referrers(image(withApi), DIGEST, referrer.artifactType, signal()), [referrer], 'the API, malformed entries left out');
+  t.match(requests, [/\/v2\/team\/app\/referrers\/sha256%3A[0-9a-f]{64}\?artifactType=application%2Fvnd\.dev\.sigstore\.bundle\.v0\.3%2Bjson$/]);
+
+  for (const status of [404, 403, 501]) {
+    const sleeps: number[] = [];
+    const withoutApi = await serve(t, (req, res) => {
+      if (req.url?.includes('/referrers/')) return void res.writeHead(status).end();
+      if (req.url?.endsWith(tagSchema)) return manifestAnswer(res, index, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+      res.writeHead(404).end();
+    });
+    t.same(await clientFor(withoutApi, { insecure: true }, sleeps).referrers(image(withoutApi), DIGEST, referrer.artifactType, signal()), [referrer], `the API answers ${status}: the tag schema`);
+    t.same(sleeps, [], `${status}: not retried`);
+  }
+  const neither = await serve(t, (_req, res) => void res.writeHead(404).end());
+  t.same(await clientFor(neither).referrers(image(neither), DIGEST, referrer.artifactType, signal()), []);
+  const broken = await serve(t, (req, res) => (req.url?.includes('/referrers/') ? void res.writeHead(404).end() : void res.writeHead(500).end()));
+  await t.rejects(clientFor(broken).referrers(image(broken), DIGEST, referrer.artifactType, signal()), /answered 500/, 'a failing fallback is a failure, not "no referrers"');
+});
