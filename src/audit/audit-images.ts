@@ -30,14 +30,14 @@ export class AuditImages {
     this.#ruleSet = ruleSet;
   }
 
-  /** Resolves the images of `objects` not resolved yet in this audit. */
-  async resolve(objects: Iterable<KubeObject>): Promise<void> {
+  /** Resolves the images of `objects` not resolved yet in this audit; `signal` stops it (throwing). */
+  async resolve(objects: Iterable<KubeObject>, signal?: AbortSignal): Promise<void> {
     const wanted = new Set<string>();
     for (const object of objects) {
       for (const image of imagesOf(object, this.#ruleSet)) if (!this.#statuses.has(image)) wanted.add(image);
     }
     if (wanted.size === 0) return;
-    const statuses = await statusesOfAll(this.#verification.verifier, wanted, this.#verification.timeoutMs);
+    const statuses = await statusesOfAll(this.#verification.verifier, wanted, this.#verification.timeoutMs, signal);
     for (const [image, status] of Object.entries(statuses)) this.#statuses.set(image, status);
   }
 

@@ -87,16 +87,34 @@ export interface EvaluationContext {
 /** An object evaluated, or why it was not. */
 export type ObjectVerdict = { audited: AuditedObject } | { skipped: 'deleting' | 'excludedNamespace' };
 
+function ownNamespaceOf(kind: Pick<AuditKind, 'kind' | 'group'>, object: KubeObject): string | undefined {
+  const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
+  return isNamespaceKind(kind) ? nameOf(object) : typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
+}
+
+/** Why the audit does not evaluate an object, if it does not: being deleted, or in an excluded namespace. */
+function skipReason(kind: Pick<AuditKind, 'kind' | 'group'>, object: KubeObject, context: Pick<EvaluationContext, 'excluded'>): 'deleting' | 'excludedNamespace' | undefined {
+  const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
+  if (metadata['deletionTimestamp']) return 'deleting';
+  const ownNamespace = ownNamespaceOf(kind, object);
+  return ownNamespace && matchesAnyGlob(context.excluded, ownNamespace) ? 'excludedNamespace' : undefined;
+}
+
+/** Resolves the images of the objects of `kind` the audit will evaluate (none: nothing to do). */
+export async function resolveImages(kind: Pick<AuditKind, 'kind' | 'group'>, objects: readonly KubeObject[], context: EvaluationContext, signal?: AbortSignal): Promise<void> {
+  if (!context.images) return;
+  await context.images.resolve(objects.filter((object) => !skipReason(kind, object, context)), signal);
+}
+
 /**
  * Evaluates one object of `kind` as the audit does: objects being deleted and objects in excluded
  * namespaces are skipped; the findings of untrusted context rules are dropped. Prepares the object
  * in place (secrets redacted, integers as BigInt); keeps nothing of it but metadata and findings.
  */
 export function evaluateObject(kind: Pick<AuditKind, 'group' | 'version' | 'kind'>, object: KubeObject, context: EvaluationContext): ObjectVerdict {
-  const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
-  if (metadata['deletionTimestamp']) return { skipped: 'deleting' };
-  const ownNamespace = isNamespaceKind(kind) ? nameOf(object) : typeof metadata['namespace'] === 'string' ? metadata['namespace'] : undefined;
-  if (ownNamespace && matchesAnyGlob(context.excluded, ownNamespace)) return { skipped: 'excludedNamespace' };
+  const skipped = skipReason(kind, object, context);
+  if (skipped) return { skipped };
+  const ownNamespace = ownNamespaceOf(kind, object);
   const namespaceObject = ownNamespace ? context.namespaces.get(ownNamespace) : undefined;
   const namespaceLabels = ownNamespace ? context.namespaceLabels.get(ownNamespace) : undefined;
   const images = context.images?.of(object);
@@ -274,7 +292,7 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
   };
   for (const kind of plan.kinds.filter((k) => k.audited)) {
     const kept = collected.get(kindKey(kind.group, kind.kind));
-    const prepare = images ? (objects: Iterable<KubeObject>) => images.resolve(objects) : undefined;
+    const prepare = images ? (objects: KubeObject[]) => resolveImages(kind, objects, context, signal) : undefined;
     if (kept) {
       await prepare?.(kept);
       for (const object of kept) evaluateOne(kind, object, resourceVersionOf(object));

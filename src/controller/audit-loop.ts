@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { auditSnapshot, evaluateObject, slimObject, type AuditSnapshot, type EvaluationContext } from '../audit/audit.js';
+import { auditSnapshot, evaluateObject, resolveImages, slimObject, type AuditSnapshot, type EvaluationContext } from '../audit/audit.js';
 import type { ImageVerification } from '../audit/audit-images.js';
 import { collectionPath, Discovery } from '../audit/discovery.js';
 import { ownerKey } from '../audit/entries.js';
@@ -504,7 +504,7 @@ export class AuditLoop {
     const namespace = kind.namespaced ? namespaceOf(object) : undefined;
     if (namespace && !context.namespaces.has(namespace) && !matchesAnyGlob(context.excluded, namespace)) await this.#readNamespace(round, namespace, options.signal);
     // Its images, if new to this round, from the registry first (the verifier's caches first).
-    await context.images?.resolve([object]);
+    await resolveImages(kind, [object], context, options.signal);
     const verdict = evaluateObject(kind, object, context);
     if ('skipped' in verdict) {
       inventory.remove(uid);

@@ -22,13 +22,17 @@ export function imagesOf(object: KubeObject, ruleSet: RuleSet): string[] {
 /**
  * The statuses of many images (a scan's), each image asked once, in batches of what the verifier
  * runs at once: each batch gets the whole deadline, where one image waiting for a free slot would
- * otherwise spend its deadline in the queue.
+ * otherwise spend its deadline in the queue. `signal` (an audit's) stops it between and within
+ * batches: throws its reason.
  */
-export async function statusesOfAll(verifier: ImageVerifier, images: Iterable<string>, deadlineMs: number): Promise<Record<string, ImageStatus>> {
+export async function statusesOfAll(verifier: ImageVerifier, images: Iterable<string>, deadlineMs: number, signal?: AbortSignal): Promise<Record<string, ImageStatus>> {
   const unique = [...new Set(images)];
   const out: Record<string, ImageStatus> = {};
   for (let i = 0; i < unique.length; i += VERIFIER_DEFAULTS.maxConcurrent) {
-    Object.assign(out, await verifier.statuses(unique.slice(i, i + VERIFIER_DEFAULTS.maxConcurrent), AbortSignal.timeout(Math.max(1, deadlineMs))));
+    signal?.throwIfAborted();
+    const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
+    Object.assign(out, await verifier.statuses(unique.slice(i, i + VERIFIER_DEFAULTS.maxConcurrent), signal ? AbortSignal.any([signal, deadline]) : deadline));
   }
+  signal?.throwIfAborted();
   return out;
 }

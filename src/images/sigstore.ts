@@ -88,12 +88,16 @@ function errorText(error: unknown): string {
  * carries its own. Does not look at what was signed: the caller checks it names the image.
  */
 export function verifyParsedBundle(bundle: Bundle, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined, artifact?: Buffer): BundleCheck {
-  if (!plainCheckpointNames(bundle)) return { verified: false, detail: 'a transparency log checkpoint signed under a name that is not a host name' };
+  const refused = hostileMaterial(bundle);
+  if (refused) return { verified: false, detail: refused };
   const entity = toSignedEntity(bundle, artifact);
   if (bundle.verificationMaterial.content.$case === 'publicKey') {
+    // A key is trusted as it is, at any time, as on the `.sig` path: its Rekor entry (cosign
+    // uploads one by default) is not what makes it trusted, and there is no log key to check it with.
+    const keyed = { ...entity, tlogEntries: [], timestamps: [] };
     for (const trusted of keys) {
       try {
-        new Verifier(keyTrust(trusted.key), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(entity);
+        new Verifier(keyTrust(trusted.key), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(keyed);
         return { verified: true, detail: `signed with the key ${trusted.name}` };
       } catch {
         // Another key may verify it.
@@ -121,30 +125,46 @@ export function verifyParsedBundle(bundle: Bundle, keys: readonly TrustedKey[], 
   return { verified: true, detail: `signed keylessly by ${subject} (issuer ${issuer})` };
 }
 
-/** A checkpoint's signature line: an em dash, the signer's name, the key hint and signature. */
-const CHECKPOINT_SIGNATURE = /^\u2014 (\S+) \S+$/;
+/** At most this much transparency material per bundle: real ones carry one entry, or one timestamp. */
+const MAX_TLOG_ENTRIES = 4;
+const MAX_TIMESTAMPS = 4;
+const MAX_CHECKPOINT_CHARS = 8 * 1024;
+/** The library's own pattern for a checkpoint signature: an em dash, the signer's name, hint and signature. */
+const CHECKPOINT_SIGNATURE = /\u2014 (\S+) (\S+)\n/g;
 const HOST_NAME = /^[A-Za-z0-9.:/-]+$/;
 
 /**
- * Whether every checkpoint signature names its log with host-name characters only. The verifier
- * matches that name as a JavaScript regular expression against the log's URL, and the bundle
- * comes from the registry: a name like `(a|a)*b` would backtrack for seconds on the event loop.
+ * Why a bundle is refused before the library sees it, if it is. The library's work grows with the
+ * bundle's entries (timestamps are compared pairwise, the chain checked at each), and it matches
+ * each checkpoint signer's name as a JavaScript regular expression against the log's URL: from a
+ * hostile registry, `(a|a)*b` would backtrack for seconds on the event loop. So: a few entries and
+ * timestamps, short checkpoints, and signer names of host-name characters only, found with the
+ * library's own pattern (so no name it would run slips past).
  */
-function plainCheckpointNames(bundle: Bundle): boolean {
-  for (const entry of bundle.verificationMaterial.tlogEntries) {
+function hostileMaterial(bundle: Bundle): string | undefined {
+  const { tlogEntries, timestampVerificationData } = bundle.verificationMaterial;
+  if (tlogEntries.length > MAX_TLOG_ENTRIES) return `a Sigstore bundle with ${tlogEntries.length} transparency log entries (at most ${MAX_TLOG_ENTRIES})`;
+  const timestamps = timestampVerificationData?.rfc3161Timestamps.length ?? 0;
+  if (timestamps > MAX_TIMESTAMPS) return `a Sigstore bundle with ${timestamps} timestamps (at most ${MAX_TIMESTAMPS})`;
+  for (const entry of tlogEntries) {
     const envelope = entry.inclusionProof?.checkpoint?.envelope ?? '';
-    for (const line of envelope.split('\n')) {
-      const name = CHECKPOINT_SIGNATURE.exec(line)?.[1];
-      if (name !== undefined && !HOST_NAME.test(name)) return false;
+    if (envelope.length > MAX_CHECKPOINT_CHARS) return 'a transparency log checkpoint too long to be one';
+    for (const match of envelope.matchAll(CHECKPOINT_SIGNATURE)) {
+      if (!HOST_NAME.test(match[1] ?? '')) return 'a transparency log checkpoint signed under a name that is not a host name';
     }
   }
-  return true;
+  return undefined;
 }
 
-/** The digests an in-toto statement's subjects name (`sha256:<hex>`). */
+/** What cosign signs an image as: an in-toto statement of this predicate (other predicates are attestations: SBOMs, provenance). */
+const STATEMENT_TYPES = new Set(['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1']);
+const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+
+/** The digests a cosign signing statement's subjects name (`sha256:<hex>`); none for any other statement. */
 function statementDigests(payload: Buffer): string[] {
   try {
-    const statement = JSON.parse(payload.toString('utf8')) as { subject?: { digest?: Record<string, unknown> }[] };
+    const statement = JSON.parse(payload.toString('utf8')) as { _type?: unknown; predicateType?: unknown; subject?: { digest?: Record<string, unknown> }[] };
+    if (!STATEMENT_TYPES.has(String(statement._type)) || statement.predicateType !== COSIGN_SIGN_PREDICATE) return [];
     return (statement.subject ?? []).flatMap((s) => (typeof s.digest?.['sha256'] === 'string' ? [`sha256:${s.digest['sha256']}`] : []));
   } catch {
     return [];
@@ -163,7 +183,7 @@ export function verifyBundle(text: string, digest: string, keys: readonly Truste
   const envelope = bundle.content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE || !statementDigests(envelope.payload).includes(digest)) {
     // Checked before the signature: what does not name this image does not count, whoever signed it.
-    return { verified: false, detail: 'a Sigstore bundle whose statement does not name this digest' };
+    return { verified: false, detail: 'a Sigstore bundle that is not a cosign signature of this digest' };
   }
   try {
     return verifyParsedBundle(bundle, keys, keyless);

@@ -75,7 +75,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     }),
     imageStatuses: new Counter({
       name: 'palisade_image_statuses_total',
-      help: 'Image statuses resolved on a cache miss, by outcome: verified, unverified, denied, unavailable (the registry did not answer in time: refused), ignored (the same, let through by failurePolicy Ignore)',
+      help: 'Statuses of the images of requests that missed the cache, by outcome: verified, unverified, denied, unavailable (the registry did not answer in time: refused), ignored (the same, let through by failurePolicy Ignore)',
       labelNames: ['outcome'],
       registers,
     }),

@@ -47,7 +47,9 @@ export class PolicyReloader {
       metrics.ruleSetRules.set(load.ruleSet.rules.length);
       metrics.reloads.inc({ result: 'success' });
       log.info({ generation: served.generation, rules: load.ruleSet.rules.length, config: load.config.file ?? null }, 'rules and configuration loaded');
-      await this.#watchPaths(load.config);
+      // Newly named files are watched from now on; one of them may have changed since it was
+      // read, so when the watched paths changed, read once more (they are then stable).
+      if (await this.#watchPaths(load.config)) return this.reload();
       return true;
     }
     const problems = load.problems.map(formatProblem);

@@ -139,7 +139,7 @@ function signatureChecks(trusted: TrustedKey, keylessBundle: { text: string; pol
   const payload = Buffer.from(JSON.stringify({ critical: { image: { 'docker-manifest-digest': BENCH_DIGEST }, type: 'cosign container image signature' } }));
   const signature = sign('sha256', payload, privateKey);
   const type = 'application/vnd.in-toto+json';
-  const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: BENCH_DIGEST.slice(7) } }] }));
+  const statement = Buffer.from(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ digest: { sha256: BENCH_DIGEST.slice(7) } }], predicateType: 'https://sigstore.dev/cosign/sign/v1' }));
   const pae = Buffer.concat([Buffer.from(`DSSEv1 ${type.length} ${type} ${statement.length} `), statement]);
   const keyBundle = JSON.stringify({
     mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',

@@ -24,6 +24,8 @@ export interface SignOptions {
   withoutRekor?: boolean;
   /** What the statement or payload names (default: the digest signed for). */
   names?: string;
+  /** The statement's predicate (default cosign's signing predicate; others are attestations). */
+  predicateType?: string;
 }
 
 export interface SigLayer {
@@ -105,7 +107,7 @@ export async function sigstoreInstance(): Promise<SigstoreInstance> {
       const statement = Buffer.from(JSON.stringify({
         _type: 'https://in-toto.io/Statement/v1',
         subject: [{ digest: { sha256: (options.names ?? digest).replace('sha256:', '') } }],
-        predicateType: 'https://sigstore.dev/cosign/sign/v1',
+        predicateType: options.predicateType ?? 'https://sigstore.dev/cosign/sign/v1',
       }));
       const signature = sign('sha256', pae(payloadType, statement), keys.privateKey);
       const tlogEntries = [];

@@ -9,6 +9,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { readPublicKey } from '../../src/images/cosign.js';
 import { RegistryClient } from '../../src/images/registry-client.js';
+import { statusesOfAll } from '../../src/images/object-images.js';
 import { ImageVerifier, type VerifyPolicy } from '../../src/images/verifier.js';
 import { scriptedRegistry, type Scripted } from './scripted-registry.js';
 
@@ -115,4 +116,17 @@ t.test('a private key is refused as a trusted key, whatever Node could derive fr
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   t.throws(() => readPublicKey('cosign.key', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), /cosign\.key: a private key; give the public key \(cosign\.pub\)/);
   t.throws(() => readPublicKey('sec1.key', privateKey.export({ type: 'sec1', format: 'pem' }).toString()), /a private key/);
+});
+
+t.test("many images for an audit: batches within the deadline, stopped at once by the audit's signal", async (t) => {
+  const registry = await scriptedRegistry(t);
+  let release!: () => void;
+  registry.hold = new Promise<void>((resolve) => (release = resolve));
+  t.teardown(() => release());
+  const stop = new AbortController();
+  const started = Date.now();
+  setTimeout(() => stop.abort(new Error('lease lost')), 100);
+  const images = Array.from({ length: 40 }, (_, i) => `${registry.host}/app-${i}:1`);
+  await t.rejects(statusesOfAll(verifierFor(registry), images, 5_000, stop.signal), /lease lost/);
+  t.ok(Date.now() - started < 2_000, 'not five batches of five seconds');
 });
