@@ -10,7 +10,7 @@
  * Not a *.test.ts file.
  */
 import { createHash, generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
-import { initializeCA, initializeCTLog, initializeTLog } from '@sigstore/mock';
+import { initializeCA, initializeCTLog, initializeTLog, initializeTSA } from '@sigstore/mock';
 
 export const ISSUER = 'https://token.actions.githubusercontent.com';
 const ISSUER_OID = '1.3.6.1.4.1.57264.1.8';
@@ -20,8 +20,10 @@ export interface SignOptions {
   /** The certificate's subject (a URI SAN). */
   subject: string;
   issuer?: string;
-  /** Leave out the Rekor entry (no trusted time). */
+  /** Leave out the Rekor entry (no trusted time, unless `timestamped`). */
   withoutRekor?: boolean;
+  /** An RFC 3161 timestamp of the signature from the instance's timestamp authority (bundles). */
+  timestamped?: boolean;
   /** What the statement or payload names (default: the digest signed for). */
   names?: string;
   /** The statement's predicate (default cosign's signing predicate; others are attestations). */
@@ -61,6 +63,7 @@ export async function sigstoreInstance(): Promise<SigstoreInstance> {
   const tlogKeys = ecKeys();
   const tlog = await initializeTLog('https://rekor.palisade.test', tlogKeys);
   const tlogKey = tlog.publicKey;
+  const tsa = await initializeTSA(ecKeys());
   const logKey = (rawBytes: Buffer, keyId: Buffer) => ({
     baseUrl: 'https://rekor.palisade.test',
     hashAlgorithm: 'SHA2_256',
@@ -77,7 +80,12 @@ export async function sigstoreInstance(): Promise<SigstoreInstance> {
       validFor: { start: LONG_AGO },
     }],
     ctlogs: [logKey(ctLog.publicKey, buffer(ctLog.logID))],
-    timestampAuthorities: [],
+    timestampAuthorities: [{
+      subject: { organization: 'palisade.test', commonName: 'palisade test tsa' },
+      uri: 'https://tsa.palisade.test',
+      certChain: { certificates: [{ rawBytes: b64(tsa.intCertificate) }, { rawBytes: b64(tsa.rootCertificate) }] },
+      validFor: { start: LONG_AGO },
+    }],
   }, null, 2);
 
   /** An ephemeral key and its certificate, as Fulcio issues them for an OIDC identity. */
@@ -139,9 +147,14 @@ export async function sigstoreInstance(): Promise<SigstoreInstance> {
           canonicalizedBody: entry.body,
         });
       }
+      const rfc3161Timestamps = [];
+      if (options.timestamped) {
+        const answer = await tsa.timestamp({ artifactHash: sha256(signature), hashAlgorithmOID: '2.16.840.1.101.3.4.2.1', nonce: 1, policyOID: '1.2.3.4', certReq: true });
+        rfc3161Timestamps.push({ signedTimestamp: b64(answer) });
+      }
       return JSON.stringify({
         mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-        verificationMaterial: { certificate: { rawBytes: b64(cert) }, tlogEntries, timestampVerificationData: { rfc3161Timestamps: [] } },
+        verificationMaterial: { certificate: { rawBytes: b64(cert) }, tlogEntries, timestampVerificationData: { rfc3161Timestamps } },
         dsseEnvelope: { payload: b64(statement), payloadType, signatures: [{ sig: b64(signature), keyid: '' }] },
       });
     },

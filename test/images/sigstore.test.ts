@@ -64,6 +64,13 @@ t.test('what is refused: another trust root, another digest, no trusted time, a 
   t.match(verifyBundle('not json', DIGEST, [], policy()), { verified: false, detail: /^a Sigstore bundle that is not valid: / });
 });
 
+t.test('a private Sigstore without a transparency log: a timestamp authority gives the trusted time', async (t) => {
+  const stamped = await sigstore.bundle(DIGEST, { subject: WORKFLOW, withoutRekor: true, timestamped: true });
+  t.match(verifyBundle(stamped, DIGEST, [], policy()), { verified: false, detail: /tlog/i }, 'a Rekor entry is required by default');
+  t.match(verifyBundle(stamped, DIGEST, [], policy(undefined, undefined, { transparencyLog: false })), { verified: true, detail: `signed keylessly by ${WORKFLOW} (issuer ${ISSUER})` }, 'transparencyLog: false, the timestamp is the trusted time');
+  t.match(verifyBundle(stamped, DIGEST, [], policy(undefined, elsewhere.trustedRoot, { transparencyLog: false })), { verified: false }, 'a timestamp authority the trust root does not hold');
+});
+
 t.test("a keyless .sig layer (cosign's default format) is rebuilt into its bundle and verified", async (t) => {
   const layer = await sigstore.sigLayer(DIGEST, 'registry.example.com/app', { subject: WORKFLOW });
   const signature = Buffer.from(layer.annotations['dev.cosignproject.cosign/signature']!, 'base64');
