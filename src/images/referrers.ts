@@ -3,8 +3,8 @@
  * the image digest whose artifact is a bundle, each an OCI manifest with the bundle as its layer.
  * Bounded like the `.sig` path: a registry listing thousands of referrers gets a look at a few.
  */
-import { BUNDLE_MEDIA_TYPE, verifyBundle, type BundleCheck, type KeylessPolicy } from './sigstore.js';
-import type { TrustedKey } from './cosign.js';
+import { BUNDLE_MEDIA_TYPE, verifyBundle, type KeylessPolicy } from './sigstore.js';
+import type { SignatureCheck, TrustedKey } from './cosign.js';
 import type { ImageReference } from './reference.js';
 import { MANIFEST_TYPES, type RegistryClient } from './registry-client.js';
 
@@ -40,10 +40,10 @@ async function bundlesOf(client: RegistryClient, image: ImageReference, digest: 
  * Looks for a Sigstore bundle of `digest` that the keys or the keyless policy verify. Registry
  * failures are thrown, as for `.sig` signatures; no bundle is an answer.
  */
-export async function verifyReferrerBundles(client: RegistryClient, image: ImageReference, digest: string, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined, signal: AbortSignal): Promise<BundleCheck> {
+export async function verifyReferrerBundles(client: RegistryClient, image: ImageReference, digest: string, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined, signal: AbortSignal): Promise<SignatureCheck> {
   const bundles = await bundlesOf(client, image, digest, signal);
   if (bundles.length === 0) return { verified: false, detail: NO_BUNDLE };
-  let last: BundleCheck | undefined;
+  let last: SignatureCheck | undefined;
   for (const text of bundles) {
     last = verifyBundle(text, digest, keys, keyless);
     if (last.verified) return last;

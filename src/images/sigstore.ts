@@ -21,7 +21,7 @@ import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type Signer, type TrustMaterial } from '@sigstore/verify';
 import { RE2JS } from 're2js';
-import type { TrustedKey } from './cosign.js';
+import type { SignatureCheck, TrustedKey } from './cosign.js';
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -45,11 +45,6 @@ export interface KeylessPolicy {
   transparencyLog: boolean;
   /** Require the certificate's SCT from a CT log in the trust root (default). */
   ctLog: boolean;
-}
-
-export interface BundleCheck {
-  verified: boolean;
-  detail: string;
 }
 
 /** Reads a Sigstore trusted root (`trusted_root.json`); throws saying why it is not one. */
@@ -87,7 +82,7 @@ function errorText(error: unknown): string {
  * `artifact`: the signed bytes, for a message signature (a `.sig` payload); a DSSE envelope
  * carries its own. Does not look at what was signed: the caller checks it names the image.
  */
-export function verifyParsedBundle(bundle: Bundle, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined, artifact?: Buffer): BundleCheck {
+export function verifyParsedBundle(bundle: Bundle, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined, artifact?: Buffer): SignatureCheck {
   const refused = hostileMaterial(bundle);
   if (refused) return { verified: false, detail: refused };
   const entity = toSignedEntity(bundle, artifact);
@@ -172,7 +167,7 @@ function statementDigests(payload: Buffer): string[] {
 }
 
 /** Verifies a cosign Sigstore bundle (JSON text) for `digest`. */
-export function verifyBundle(text: string, digest: string, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined): BundleCheck {
+export function verifyBundle(text: string, digest: string, keys: readonly TrustedKey[], keyless: KeylessPolicy | undefined): SignatureCheck {
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(JSON.parse(text));

@@ -315,7 +315,7 @@ function verdictKey(ref: ImageReference, digest: string, policy: VerifyPolicy): 
   return `${repositoryOf(ref)}@${digest} ${policy.name}`;
 }
 
-export const NO_SIGNATURE_ANYWHERE = 'no cosign signature found: no .sig tag, no Sigstore bundle';
+const NO_SIGNATURE_ANYWHERE = 'no cosign signature found: no .sig tag, no Sigstore bundle';
 
 /**
  * A digest's signatures, wherever cosign keeps them: the `.sig` tag (its default), then Sigstore

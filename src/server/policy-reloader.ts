@@ -40,27 +40,28 @@ export class PolicyReloader {
     const { sources, holder, metrics, log } = this.#options;
     const now = (this.#options.clock ?? (() => new Date()))();
     const load = await loadPolicy(sources, now);
+    let served: boolean;
     if ('ruleSet' in load) {
-      const served = holder.replace(load.ruleSet, load.config, now, load.fileRuleIds, load.images);
+      const policy = holder.replace(load.ruleSet, load.config, now, load.fileRuleIds, load.images);
       if (load.skipped.length > 0) log.warn({ skipped: load.skipped }, 'Rule or Exception resources left out');
       metrics.ruleSetLoaded.set(1);
       metrics.ruleSetRules.set(load.ruleSet.rules.length);
       metrics.reloads.inc({ result: 'success' });
-      log.info({ generation: served.generation, rules: load.ruleSet.rules.length, config: load.config.file ?? null }, 'rules and configuration loaded');
-      // Newly named files are watched from now on; one of them may have changed since it was
-      // read, so when the watched paths changed, read once more (they are then stable).
-      if (await this.#watchPaths(load.config)) return this.reload();
-      return true;
+      log.info({ generation: policy.generation, rules: load.ruleSet.rules.length, config: load.config.file ?? null }, 'rules and configuration loaded');
+      served = true;
+    } else {
+      const problems = load.problems.map(formatProblem);
+      holder.fail(problems.join('\n'), now);
+      metrics.ruleSetLoaded.set(0);
+      metrics.reloads.inc({ result: 'failure' });
+      log.error({ problems, serving: holder.current()?.generation ?? null }, 'rules or configuration refused; the last good set is still served');
+      served = false;
     }
-    const problems = load.problems.map(formatProblem);
-    holder.fail(problems.join('\n'), now);
-    metrics.ruleSetLoaded.set(0);
-    metrics.reloads.inc({ result: 'failure' });
-    log.error({ problems, serving: holder.current()?.generation ?? null }, 'rules or configuration refused; the last good set is still served');
-    // A refused configuration may name a file that does not exist yet: watch for it too, and look
-    // once more, in case it appeared before the watch did.
+    // The configuration read (served or refused) may name files not watched yet: a new key, or
+    // one that does not exist yet. Watch them, and read once more, in case one changed or appeared
+    // between this load and the watch; the paths are then stable, so this stops.
     if (load.config && (await this.#watchPaths(load.config))) return this.reload();
-    return false;
+    return served;
   }
 
   /** Starts watching; further changes reload. */
