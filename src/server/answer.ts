@@ -85,6 +85,7 @@ function record(
   }
   // One line per decision; requests with nothing to say are logged at debug to keep busy clusters quiet.
   const level = decision === 'denied' || decision === 'error' || outcome.breakGlass ? (outcome.breakGlass ? 'warn' : 'info') : findings.length > 0 || decision === 'patched' ? 'info' : 'debug';
+  if (!options.log.isLevelEnabled(level)) return;
   const object = request.object ?? request.oldObject;
   const metadata = object && typeof object['metadata'] === 'object' && object['metadata'] !== null ? (object['metadata'] as Record<string, unknown>) : {};
   options.log[level]({

@@ -18,6 +18,7 @@ import type { Metrics } from './metrics.js';
 import type { PolicyHolder } from './policy-holder.js';
 import { admissionReviewResponseSchema } from './response-schema.js';
 import { verificationDeadlineMs } from './timeout.js';
+import { drainOnClose } from './drain.js';
 
 /** Above 6 MiB: an UPDATE carries the new and the old object, each up to the API server's 3 MiB. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
@@ -59,6 +60,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
+
+  drainOnClose(app);
 
   // The API server sends JSON only; anything else is refused with 415 rather than parsed.
   app.removeContentTypeParser('text/plain');

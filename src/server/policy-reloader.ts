@@ -1,11 +1,14 @@
 /**
- * Keeps the served policy current: watches the rule folders, the configuration file and every file
+ * Keeps the served policy current: watches the rule folders (but not the built-in ones, which ship
+ * with the package), the configuration file and every file
  * it names (exception files, image verification's keys, CA bundles, deny lists, docker config), and
  * reloads on change. The files named are those of the configuration last loaded, so a reload that
  * names a new key file starts watching it. A reload that fails keeps the last good set, and
  * says why in /readyz, the log and the load-status metric.
  */
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { BUILTIN_RULES_DIR } from '../paths.js';
 import { watchPaths, type PathWatcher } from '../fs/watch-paths.js';
 import { filesNamedBy } from '../config/named-files.js';
 import type { PalisadeConfig } from '../config/types.js';
@@ -75,7 +78,10 @@ export class PolicyReloader {
     const { sources, log } = this.#options;
     if (!this.#watching) return false;
     const configFiles = sources.configFile ? [sources.configFile, ...(config ? filesNamedBy(config) : [])] : [];
-    const paths = [...sources.ruleDirs, ...configFiles];
+    // The built-in rules ship with the package (read-only in the image) and change only with a new
+    // version, that is a new process. Watching them cost a snapshot of their 400 files on every
+    // safety-net poll (2 s): 35 ms of CPU each, 1.7% of a core, all the time.
+    const paths = [...sources.ruleDirs.filter((dir) => resolve(dir) !== resolve(BUILTIN_RULES_DIR)), ...configFiles];
     if (this.#closed || paths.join('\n') === this.#watched) return false;
     this.#watched = paths.join('\n');
     this.#watcher?.close();
@@ -89,6 +95,11 @@ export class PolicyReloader {
     });
     await this.#watcher.ready;
     return true;
+  }
+
+  /** The paths watched now (empty before watch()). */
+  watched(): string[] {
+    return this.#watched ? this.#watched.split('\n') : [];
   }
 
   close(): void {

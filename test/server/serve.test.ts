@@ -79,6 +79,16 @@ t.test('a broken rule is refused at reload: the last good set keeps serving, /re
   t.match((await server.app.inject({ method: 'GET', url: '/metrics' })).body, /palisade_ruleset_load_success 1/);
 });
 
+t.test('the built-in rules are not watched (they change only with a new version); rule folders and the config file are', async (t) => {
+  const rules = await tempDir(t);
+  const dir = await tempDir(t);
+  const configFile = join(dir, 'palisade.yaml');
+  await writeFile(configFile, 'apiVersion: palisade.dev/v1alpha1\nkind: Configuration\n');
+  const server = await start(t, { ruleDirs: [BUILTIN_RULES_DIR, rules], configFile });
+  t.same(server.policyReloader.watched(), [rules, configFile]);
+  t.ok(server.policy.current()?.ruleSet.rules.some((r) => r.meta.id === 'disallow-privileged'), 'the built-in rules are served all the same');
+});
+
 t.test('the config file is reloaded on change', async (t) => {
   const dir = await tempDir(t);
   const configFile = join(dir, 'palisade.yaml');

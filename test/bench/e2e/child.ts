@@ -12,8 +12,15 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/**
+ * Extra node options for the servers, from BENCH_SERVER_NODE_OPTIONS (space-separated): e.g.
+ * `--cpu-prof --cpu-prof-dir=DIR` profiles each webhook under the benchmark's load (node refuses
+ * --cpu-prof in NODE_OPTIONS).
+ */
+const SERVER_NODE_OPTIONS = (process.env['BENCH_SERVER_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean);
+
 export async function startServer(args: string[], cwd: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     lines.push(chunk.toString());
