@@ -1,12 +1,14 @@
 /**
- * `npm run bench:e2e [-- --json FILE] [--seconds N] [--rounds N] [--concurrency N] [--warmup N]`:
+ * `npm run bench:e2e [-- --json FILE] [--seconds N] [--rounds N] [--concurrency N] [--warmup N] [--webhook-warmup N]`:
  * Pod-create throughput and latency through a real kube-apiserver (the e2e control plane on
  * loopback, at the pinned Kubernetes release), measured in one run three ways (setups.ts):
  * no webhook, a null webhook registered exactly as Palisade registers itself, and Palisade
  * enforcing the Pod Security Standards (palisade-pss.yaml) on a Restricted-compliant Pod, so every
  * request is evaluated by every PSS rule and allowed, and real Pods are stored.
  *
- * Each round runs every setup once, the order rotated from round to round; each run gets a fresh
+ * Both webhooks run through the whole benchmark and get `--webhook-warmup` seconds of unmeasured
+ * load first, so both are measured warm (setups.ts says why). Each round runs every setup once,
+ * the order rotated from round to round; each run gets a fresh
  * namespace, a warm-up, then `--seconds` of `--concurrency` clients creating Pods (load.ts), and
  * its namespace is deleted (Pods and all) before the next. Reported: medians over rounds, the
  * throughput ratios palisade / null and palisade / none, and CPU per Pod of each process (cpu.ts).
@@ -27,7 +29,7 @@ import { createPods } from './load.js';
 import { createNamespace, deleteNamespace } from './namespaces.js';
 import { benchPodTemplate } from './pods.js';
 import { describeRegistration, formatReport, summarise, type Run } from './report.js';
-import { noWebhook, nullConfigurations, nullSetup, palisadeSetup, type Setup, type SetupName } from './setups.js';
+import { noWebhook, nullConfigurations, nullSetup, palisadeRegistration, palisadeSetup, type Setup, type SetupName } from './setups.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('./palisade-pss.yaml', import.meta.url));
@@ -39,6 +41,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '3' },
+    'webhook-warmup': { type: 'string', default: '20' },
   },
 });
 const positive = (name: string, text: string | undefined): number => {
@@ -50,6 +53,8 @@ const SECONDS = positive('seconds', options.seconds);
 const ROUNDS = positive('rounds', options.rounds);
 const CONCURRENCY = positive('concurrency', options.concurrency);
 const WARMUP = positive('warmup', options.warmup);
+/** Seconds of unmeasured load through each webhook before the first round (JIT compilation). */
+const WEBHOOK_WARMUP = positive('webhook-warmup', options['webhook-warmup']);
 
 const pssRules = checkConfiguration();
 const LABELS: Record<SetupName, string> = {
@@ -100,21 +105,19 @@ try {
   const palisadePort = await freePort();
   const nullPort = await freePort();
   const certDir = join(work, 'certs');
-  const palisade = palisadeSetup({ api: kube, root: ROOT, kubeconfig: plane.kubeconfig, certDir, port: palisadePort, configFile: CONFIG_FILE, name: 'palisade' });
-  stoppers.push(() => palisade.close());
+  const palisadeOptions = { api: kube, root: ROOT, kubeconfig: plane.kubeconfig, certDir, port: palisadePort, configFile: CONFIG_FILE, name: 'palisade' };
 
   // A fresh API server is still settling (and its caches cold): one unmeasured run of load first.
   progress('warming up the control plane');
   await createNamespace(kube, 'bench-setup');
   await createPods(kube, { namespace: 'bench-setup', concurrency: CONCURRENCY, name: (seq) => `settle-${seq}`, body: pod.body, seconds: 2 * WARMUP, signal: stop.signal });
 
-  // Palisade once, to generate its certificate and register itself; the null webhook gets a copy.
-  progress('starting palisade once to copy its webhook configurations');
-  await palisade.on('bench-setup');
-  const registered = await palisade.registered();
+  // Palisade once as a user runs it, to generate its certificate and register itself; both
+  // webhooks are then measured with a copy of what it registered.
+  progress('running palisade once to copy its webhook configurations');
+  const registered = await palisadeRegistration(palisadeOptions, 'bench-setup');
   registration = describeRegistration(registered);
-  await palisade.off('bench-setup');
-  await deleteNamespace(kube, 'bench-setup');
+  const palisade = palisadeSetup(palisadeOptions, registered);
   const nullWebhook = nullSetup({
     api: kube,
     root: ROOT,
@@ -122,8 +125,19 @@ try {
     port: nullPort,
     configurations: nullConfigurations(registered, `https://127.0.0.1:${palisadePort}`, `https://127.0.0.1:${nullPort}`, 'palisade-null-bench'),
   });
-  await nullWebhook.start();
-  stoppers.push(() => nullWebhook.close());
+  for (const webhook of [nullWebhook, palisade]) {
+    await webhook.start();
+    stoppers.push(() => webhook.close());
+  }
+  // Both webhooks past their JIT warm-up before the first measured run, as in a cluster where
+  // they have served for a while: one unmeasured run of load through each.
+  for (const webhook of [nullWebhook, palisade]) {
+    progress(`warming up the ${webhook.name} webhook`);
+    await webhook.on('bench-setup');
+    await createPods(kube, { namespace: 'bench-setup', concurrency: CONCURRENCY, name: (seq) => `${webhook.name}-warm-${seq}`, body: pod.body, seconds: WEBHOOK_WARMUP, signal: stop.signal });
+    await webhook.off('bench-setup');
+  }
+  await deleteNamespace(kube, 'bench-setup');
 
   const setups: Setup[] = [noWebhook(kube), nullWebhook, palisade];
   const planePids = controlPlanePids();
@@ -183,7 +197,7 @@ async function measure(kube: KubeApi, setup: Setup, round: number, position: num
 }
 
 const summary = summarise(runs);
-console.log(`Pod create through kube-apiserver: ${CONCURRENCY} concurrent clients, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} rounds (order rotated); medians`);
+console.log(`Pod create through kube-apiserver: ${CONCURRENCY} concurrent clients, ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} rounds (order rotated); medians; both webhooks warm (${WEBHOOK_WARMUP} s of load each before the first run)`);
 console.log(`Pod: test/bench/fixtures/pod.json as submitted (${pod.bytes} bytes, Restricted-compliant); every request must be allowed (201)`);
 console.log(`Webhook registration (Palisade's, copied for the null webhook):\n${registration.map((line) => `  ${line}`).join('\n')}\n`);
 console.log(formatReport(summary, runs, LABELS));
@@ -193,7 +207,7 @@ if (options.json) {
     date: new Date().toISOString(),
     machine,
     kubernetes,
-    options: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, warmupSeconds: WARMUP },
+    options: { seconds: SECONDS, rounds: ROUNDS, concurrency: CONCURRENCY, warmupSeconds: WARMUP, webhookWarmupSeconds: WEBHOOK_WARMUP },
     podBytes: pod.bytes,
     pssRules,
     registration,

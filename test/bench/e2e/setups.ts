@@ -4,10 +4,14 @@
  * - none: no webhook configuration at all.
  * - null: the webhook configurations Palisade registers, copied from the cluster (same webhooks,
  *   rules, namespaceSelector, failurePolicy, timeout, matchPolicy, same CA), pointing at the null
- *   webhook, which runs throughout and answers allowed: true.
- * - palisade: `palisade serve --reconcile-webhooks` started as its own process; it registers its
- *   configurations itself. Switched off by stopping it and deleting them (the reconciler would put
- *   them back while it runs).
+ *   webhook, which answers allowed: true.
+ * - palisade: `palisade serve` against the cluster, with the configurations it registered itself
+ *   when it was run once with --reconcile-webhooks.
+ *
+ * Both webhooks run as their own processes through the whole benchmark, so both are measured warm
+ * (a webhook in a cluster runs for days); they are switched on and off by applying and deleting
+ * their configurations. Restarting Palisade for every run, as this benchmark once did, measured its
+ * first seconds of JIT compilation against a null webhook that had been warm for minutes.
  *
  * `on` returns once the probe sees the API server take that path; `off` once it sees none again.
  */
@@ -67,48 +71,65 @@ export interface PalisadeOptions {
   name: string;
 }
 
-export function palisadeSetup(options: PalisadeOptions): Setup & { registered(): Promise<WebhookConfiguration[]> } {
+/**
+ * `palisade serve --reconcile-webhooks` run once, as a user would run it, for the configurations
+ * it registers itself; stopped again (its configurations deleted) once they are copied.
+ */
+export async function palisadeRegistration(options: PalisadeOptions, namespace: string): Promise<WebhookConfiguration[]> {
   const { api } = options;
-  let server: Server | undefined;
-  const url = `https://127.0.0.1:${options.port}`;
+  const server = await startServer([...palisadeArgs(options), '--reconcile-webhooks', '--webhook-url', palisadeUrl(options)], options.root);
+  try {
+    await untilPath(api, namespace, 'palisade');
+    const found: WebhookConfiguration[] = [];
+    for (const { path } of KINDS) {
+      const stored = (await api.json('GET', `${path}/${options.name}`)) as WebhookConfiguration;
+      found.push({ apiVersion: stored.apiVersion, kind: stored.kind, metadata: { name: stored.metadata.name, ...(stored.metadata.labels ? { labels: stored.metadata.labels } : {}) }, webhooks: stored.webhooks });
+    }
+    return found;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\npalisade serve output:\n${server.output()}`);
+  } finally {
+    await server.stop();
+    for (const { path } of KINDS) await api.json('DELETE', `${path}/${options.name}`, undefined, [200, 202, 404]);
+    await untilPath(api, namespace, 'none');
+  }
+}
+
+/**
+ * Palisade measured: `palisade serve` against the cluster (namespace cache, Rule and Exception
+ * resources) without the reconciler, switched on and off by applying and deleting the
+ * configurations it registered itself (palisadeRegistration), exactly as the null webhook is.
+ */
+export function palisadeSetup(options: PalisadeOptions, configurations: readonly WebhookConfiguration[]): Setup & { start(): Promise<void> } {
+  const url = palisadeUrl(options);
+  const ca = (): string => readFileSync(join(options.certDir, 'ca.crt'), 'utf8');
+  let since: Record<string, number> = {};
+  const setup = registeredSetup('palisade', options.api, configurations, palisadeArgs(options), options.root);
   return {
-    name: 'palisade',
+    ...setup,
     on: async (namespace) => {
-      server = await startServer([
-        'dist/cli/bin.js', 'serve',
-        '--host', '127.0.0.1', '--port', String(options.port), '--cert-dir', options.certDir,
-        '--config', options.configFile, '--namespace', 'palisade-system',
-        '--kubeconfig', options.kubeconfig, '--reconcile-webhooks', '--webhook-url', url,
-        // The default level: an allowed request with nothing to report is logged at debug.
-        '--log-level', 'info',
-      ], options.root);
-      try {
-        await untilPath(api, namespace, 'palisade');
-      } catch (error) {
-        throw new Error(`${(error as Error).message}\npalisade serve output:\n${server.output()}`);
-      }
+      since = await podCreateDecisions(url, ca());
+      await setup.on(namespace);
     },
-    off: async (namespace) => {
-      await server?.stop();
-      server = undefined;
-      for (const { path } of KINDS) await api.json('DELETE', `${path}/${options.name}`, undefined, [200, 202, 404]);
-      await untilPath(api, namespace, 'none');
-    },
-    pid: () => server?.pid,
-    close: async () => {
-      await server?.stop();
-      server = undefined;
-    },
-    decisions: () => podCreateDecisions(url, readFileSync(join(options.certDir, 'ca.crt'), 'utf8')),
-    registered: async () => {
-      const found: WebhookConfiguration[] = [];
-      for (const { path } of KINDS) {
-        const stored = (await api.json('GET', `${path}/${options.name}`)) as WebhookConfiguration;
-        found.push({ apiVersion: stored.apiVersion, kind: stored.kind, metadata: { name: stored.metadata.name, ...(stored.metadata.labels ? { labels: stored.metadata.labels } : {}) }, webhooks: stored.webhooks });
-      }
-      return found;
+    decisions: async () => {
+      const now = await podCreateDecisions(url, ca());
+      return Object.fromEntries(Object.entries(now).map(([decision, n]) => [decision, n - (since[decision] ?? 0)]).filter(([, n]) => n !== 0));
     },
   };
+}
+
+function palisadeUrl(options: PalisadeOptions): string {
+  return `https://127.0.0.1:${options.port}`;
+}
+
+function palisadeArgs(options: PalisadeOptions): string[] {
+  return [
+    'dist/cli/bin.js', 'serve',
+    '--host', '127.0.0.1', '--port', String(options.port), '--cert-dir', options.certDir,
+    '--config', options.configFile, '--namespace', 'palisade-system', '--kubeconfig', options.kubeconfig,
+    // The default level: an allowed request with nothing to report is logged at debug.
+    '--log-level', 'info',
+  ];
 }
 
 /**
@@ -135,9 +156,15 @@ export interface NullOptions {
   configurations: readonly WebhookConfiguration[];
 }
 
-/** The null webhook runs from `start` to `stop`; `on` and `off` apply and delete its configurations. */
 export function nullSetup(options: NullOptions): Setup & { start(): Promise<void> } {
-  const { api } = options;
+  return registeredSetup('null', options.api, options.configurations, ['test/bench/e2e/null-webhook.mjs', options.certDir, String(options.port)], options.root);
+}
+
+/**
+ * A webhook process that runs from `start` to `close`, through every round, so it is measured
+ * warm (as a webhook in a cluster runs for days); `on` and `off` apply and delete its configurations.
+ */
+function registeredSetup(name: 'null' | 'palisade', api: KubeApi, configurations: readonly WebhookConfiguration[], args: string[], root: string): Setup & { start(): Promise<void> } {
   let server: Server | undefined;
   const pathOf = (kind: string): string => {
     const entry = KINDS.find((k) => k.kind === kind);
@@ -145,20 +172,20 @@ export function nullSetup(options: NullOptions): Setup & { start(): Promise<void
     return entry.path;
   };
   return {
-    name: 'null',
+    name,
     start: async () => {
-      server = await startServer(['test/bench/e2e/null-webhook.mjs', options.certDir, String(options.port)], options.root);
+      server = await startServer(args, root);
     },
     close: async () => {
       await server?.stop();
       server = undefined;
     },
     on: async (namespace) => {
-      for (const config of options.configurations) await api.json('POST', pathOf(config.kind), config);
-      await untilPath(api, namespace, 'null');
+      for (const config of configurations) await api.json('POST', pathOf(config.kind), config);
+      await untilPath(api, namespace, name);
     },
     off: async (namespace) => {
-      for (const config of options.configurations) await api.json('DELETE', `${pathOf(config.kind)}/${config.metadata.name}`, undefined, [200, 202, 404]);
+      for (const config of configurations) await api.json('DELETE', `${pathOf(config.kind)}/${config.metadata.name}`, undefined, [200, 202, 404]);
       await untilPath(api, namespace, 'none');
     },
     pid: () => server?.pid,
