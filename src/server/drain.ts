@@ -4,10 +4,10 @@
  * its grace period.
  *
  * Why Node's own close() is not enough: the API server (Go) keeps its connections to a webhook
- * alive. close() ends the connections Node counts as idle, not all of
- * them: after a load of Pod creates through the real API server, close() hung with five
- * connections open until the process was killed, in 7 of 10 runs, and a TLS connection that
- * never carried a request keeps it open too (test/server/shutdown.test.ts).
+ * alive. close() ends the connections Node counts as idle, not all of them: after a load of Pod
+ * creates through the real API server, close() hung with five connections open until the process
+ * was killed, in 7 of 10 runs, and a TLS connection that never carried a request keeps it open
+ * too (test/server/shutdown.test.ts).
  *
  * A request arriving on a connection while closing is answered 503 with `Connection: close` by
  * fastify (return503OnClosing); one that would arrive after its connection is closed fails in the
