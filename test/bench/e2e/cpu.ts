@@ -72,10 +72,13 @@ export function machineBusyMs(): number | undefined {
   }
 }
 
-/** CPU ms of each named process, and of this one as "client", at one instant. */
-export function cpuSnapshot(pids: Readonly<Record<string, number>>): Record<string, number | undefined> {
+/** CPU ms of each named process (or group of processes, summed), and of this one as "client", at one instant. */
+export function cpuSnapshot(pids: Readonly<Record<string, number | readonly number[]>>): Record<string, number | undefined> {
   const snapshot: Record<string, number | undefined> = { client: selfCpuMs() };
-  for (const [name, pid] of Object.entries(pids)) snapshot[name] = processCpuMs(pid);
+  for (const [name, group] of Object.entries(pids)) {
+    const readings = (typeof group === 'number' ? [group] : group).map(processCpuMs);
+    snapshot[name] = readings.includes(undefined) ? undefined : readings.reduce<number>((sum, ms) => sum + (ms ?? 0), 0);
+  }
   return snapshot;
 }
 

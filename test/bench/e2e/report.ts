@@ -13,7 +13,7 @@ export interface Run {
   namespace: string;
   load: LoadResult;
   warmup: { created: number; failed: number; failures: string[] };
-  /** µs of CPU per created Pod: kube-apiserver, etcd, kube-controller-manager, webhook, client. */
+  /** µs of CPU per created Pod: kube-apiserver, etcd, kube-controller-manager, webhook, idle webhooks (those switched off), client. */
   cpuUsPerPod: Record<string, number>;
   /** CPU used by other processes on the machine during the measured window, in cores. */
   otherCpuCores?: number;
@@ -52,7 +52,7 @@ function allAllowed(run: Run): boolean {
 }
 
 const SETUPS: readonly SetupName[] = ['none', 'null', 'palisade'];
-const CPU_COLUMNS = ['kube-apiserver', 'etcd', 'webhook'] as const;
+const CPU_COLUMNS = ['kube-apiserver', 'etcd', 'webhook', 'idle webhooks'] as const;
 
 export function summarise(runs: readonly Run[]): Summary {
   const setups = {} as Record<SetupName, SetupSummary>;

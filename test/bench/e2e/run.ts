@@ -8,10 +8,11 @@
  *
  * Both webhooks run through the whole benchmark and get `--webhook-warmup` seconds of unmeasured
  * load first, so both are measured warm (setups.ts says why). Each round runs every setup once,
- * the order rotated from round to round; each run gets a fresh
- * namespace, a warm-up, then `--seconds` of `--concurrency` clients creating Pods (load.ts), and
- * its namespace is deleted (Pods and all) before the next. Reported: medians over rounds, the
- * throughput ratios palisade / null and palisade / none, and CPU per Pod of each process (cpu.ts).
+ * the order rotated from round to round; each run gets a fresh namespace, a warm-up, then
+ * `--seconds` of `--concurrency` clients creating Pods (load.ts), and its namespace is deleted
+ * (Pods and all) before the next. Reported: medians over rounds, the throughput ratios
+ * palisade / null and palisade / none, and CPU per Pod of each process (cpu.ts), the webhooks
+ * switched off included.
  * No timed assertions; results are discussed in BENCHMARKS.md.
  *
  * The code under test is dist/ (what ships): run `npm run build` first; `npm run bench:e2e` does.
@@ -29,7 +30,7 @@ import { createPods } from './load.js';
 import { createNamespace, deleteNamespace } from './namespaces.js';
 import { benchPodTemplate } from './pods.js';
 import { describeRegistration, formatReport, summarise, type Run } from './report.js';
-import { noWebhook, nullConfigurations, nullSetup, palisadeRegistration, palisadeSetup, type Setup, type SetupName } from './setups.js';
+import { noWebhook, nullConfigurations, nullSetup, palisadeRegistration, palisadeSetup, palisadeUrl, type Setup, type SetupName } from './setups.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('./palisade-pss.yaml', import.meta.url));
@@ -123,7 +124,7 @@ try {
     root: ROOT,
     certDir,
     port: nullPort,
-    configurations: nullConfigurations(registered, `https://127.0.0.1:${palisadePort}`, `https://127.0.0.1:${nullPort}`, 'palisade-null-bench'),
+    configurations: nullConfigurations(registered, palisadeUrl(palisadeOptions), palisadeUrl({ port: nullPort }), 'palisade-null-bench'),
   });
   for (const webhook of [nullWebhook, palisade]) {
     await webhook.start();
@@ -134,10 +135,11 @@ try {
   for (const webhook of [nullWebhook, palisade]) {
     progress(`warming up the ${webhook.name} webhook`);
     await webhook.on('bench-setup');
-    await createPods(kube, { namespace: 'bench-setup', concurrency: CONCURRENCY, name: (seq) => `${webhook.name}-warm-${seq}`, body: pod.body, seconds: WEBHOOK_WARMUP, signal: stop.signal });
+    const warm = await createPods(kube, { namespace: 'bench-setup', concurrency: CONCURRENCY, name: (seq) => `${webhook.name}-warm-${seq}`, body: pod.body, seconds: WEBHOOK_WARMUP, signal: stop.signal });
+    if (warm.failed > 0) throw new Error(`warming up the ${webhook.name} webhook: ${warm.failed} Pod creates failed: ${warm.failures.join('; ')}`);
     await webhook.off('bench-setup');
   }
-  await deleteNamespace(kube, 'bench-setup');
+  await deleteNamespace(kube, 'bench-setup', stop.signal);
 
   const setups: Setup[] = [noWebhook(kube), nullWebhook, palisade];
   const planePids = controlPlanePids();
@@ -145,7 +147,8 @@ try {
     const order = setups.map((_, i) => setups[(i + round - 1) % setups.length] as Setup);
     for (const [index, setup] of order.entries()) {
       stop.signal.throwIfAborted();
-      const run = await measure(kube, setup, round, index + 1, planePids);
+      const idle = setups.filter((other) => other !== setup).map((other) => other.pid()).filter((pid): pid is number => pid !== undefined);
+      const run = await measure(kube, setup, round, index + 1, planePids, idle);
       runs.push(run);
       progress(`round ${round}/${ROUNDS} ${setup.name}: ${run.load.podsPerSecond.toFixed(1)} Pods/s, p99 ${run.load.p99Ms.toFixed(1)} ms${run.load.failed > 0 ? `, ${run.load.failed} failed: ${run.load.failures[0] ?? ''}` : ''}`);
     }
@@ -157,7 +160,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-async function measure(kube: KubeApi, setup: Setup, round: number, position: number, planePids: Record<string, number>): Promise<Run> {
+async function measure(kube: KubeApi, setup: Setup, round: number, position: number, planePids: Record<string, number>, idleWebhookPids: number[]): Promise<Run> {
   const namespace = `bench-${round}-${setup.name}`;
   await createNamespace(kube, namespace);
   await setup.on(namespace);
@@ -172,7 +175,8 @@ async function measure(kube: KubeApi, setup: Setup, round: number, position: num
     });
   const warmup = await load('warmup', WARMUP);
   const webhookPid = setup.pid();
-  const pids = { ...planePids, ...(webhookPid ? { webhook: webhookPid } : {}) };
+  // The webhooks not switched on still run (and use a little CPU): counted, apart, in every run.
+  const pids = { ...planePids, ...(webhookPid ? { webhook: webhookPid } : {}), 'idle webhooks': idleWebhookPids };
   const busyStart = machineBusyMs();
   const before = cpuSnapshot(pids);
   const measured = await load('pod', SECONDS);

@@ -28,7 +28,7 @@ export interface Setup {
   readonly name: SetupName;
   on(namespace: string): Promise<void>;
   off(namespace: string): Promise<void>;
-  /** The webhook's process while it serves. */
+  /** The webhook's process while it runs (switched on or off). */
   pid(): number | undefined;
   /** Stops whatever it started; the configurations go with the control plane. */
   close(): Promise<void>;
@@ -78,21 +78,22 @@ export interface PalisadeOptions {
 export async function palisadeRegistration(options: PalisadeOptions, namespace: string): Promise<WebhookConfiguration[]> {
   const { api } = options;
   const server = await startServer([...palisadeArgs(options), '--reconcile-webhooks', '--webhook-url', palisadeUrl(options)], options.root);
+  const found: WebhookConfiguration[] = [];
   try {
     await untilPath(api, namespace, 'palisade');
-    const found: WebhookConfiguration[] = [];
     for (const { path } of KINDS) {
       const stored = (await api.json('GET', `${path}/${options.name}`)) as WebhookConfiguration;
       found.push({ apiVersion: stored.apiVersion, kind: stored.kind, metadata: { name: stored.metadata.name, ...(stored.metadata.labels ? { labels: stored.metadata.labels } : {}) }, webhooks: stored.webhooks });
     }
-    return found;
   } catch (error) {
+    // The configurations are left to go with the control plane: the benchmark ends here.
     throw new Error(`${(error as Error).message}\npalisade serve output:\n${server.output()}`);
   } finally {
+    // Stopped first, or its reconciler would put the configurations back.
     await server.stop();
-    for (const { path } of KINDS) await api.json('DELETE', `${path}/${options.name}`, undefined, [200, 202, 404]);
-    await untilPath(api, namespace, 'none');
   }
+  await switchOff(api, KINDS.map(({ kind }) => ({ kind, name: options.name })), namespace);
+  return found;
 }
 
 /**
@@ -118,7 +119,7 @@ export function palisadeSetup(options: PalisadeOptions, configurations: readonly
   };
 }
 
-function palisadeUrl(options: PalisadeOptions): string {
+export function palisadeUrl(options: Pick<PalisadeOptions, 'port'>): string {
   return `https://127.0.0.1:${options.port}`;
 }
 
@@ -162,15 +163,10 @@ export function nullSetup(options: NullOptions): Setup & { start(): Promise<void
 
 /**
  * A webhook process that runs from `start` to `close`, through every round, so it is measured
- * warm (as a webhook in a cluster runs for days); `on` and `off` apply and delete its configurations.
+ * warm; `on` and `off` apply and delete its configurations.
  */
 function registeredSetup(name: 'null' | 'palisade', api: KubeApi, configurations: readonly WebhookConfiguration[], args: string[], root: string): Setup & { start(): Promise<void> } {
   let server: Server | undefined;
-  const pathOf = (kind: string): string => {
-    const entry = KINDS.find((k) => k.kind === kind);
-    if (!entry) throw new Error(`unexpected kind ${kind}`);
-    return entry.path;
-  };
   return {
     name,
     start: async () => {
@@ -181,13 +177,27 @@ function registeredSetup(name: 'null' | 'palisade', api: KubeApi, configurations
       server = undefined;
     },
     on: async (namespace) => {
-      for (const config of configurations) await api.json('POST', pathOf(config.kind), config);
-      await untilPath(api, namespace, name);
+      try {
+        for (const config of configurations) await api.json('POST', pathOf(config.kind), config);
+        await untilPath(api, namespace, name);
+      } catch (error) {
+        // The process runs through the whole benchmark: its last output says why it stopped answering.
+        throw new Error(`${(error as Error).message}\n${name} webhook output:\n${server?.output() ?? '(not running)'}`);
+      }
     },
-    off: async (namespace) => {
-      for (const config of configurations) await api.json('DELETE', `${pathOf(config.kind)}/${config.metadata.name}`, undefined, [200, 202, 404]);
-      await untilPath(api, namespace, 'none');
-    },
+    off: (namespace) => switchOff(api, configurations.map((c) => ({ kind: c.kind, name: c.metadata.name })), namespace),
     pid: () => server?.pid,
   };
+}
+
+/** Deletes the named configurations and waits until the API server calls no webhook. */
+async function switchOff(api: KubeApi, configurations: readonly { kind: string; name: string }[], namespace: string): Promise<void> {
+  for (const { kind, name } of configurations) await api.json('DELETE', `${pathOf(kind)}/${name}`, undefined, [200, 202, 404]);
+  await untilPath(api, namespace, 'none');
+}
+
+function pathOf(kind: string): string {
+  const entry = KINDS.find((k) => k.kind === kind);
+  if (!entry) throw new Error(`unexpected kind ${kind}`);
+  return entry.path;
 }
