@@ -30,7 +30,7 @@ import { createPods } from './load.js';
 import { createNamespace, deleteNamespace } from './namespaces.js';
 import { benchPodTemplate } from './pods.js';
 import { describeRegistration, formatReport, summarise, type Run } from './report.js';
-import { noWebhook, nullConfigurations, nullSetup, palisadeRegistration, palisadeSetup, palisadeUrl, type Setup, type SetupName } from './setups.js';
+import { noWebhook, nullConfigurations, nullSetup, palisadeRegistration, palisadeSetup, webhookUrl, type Setup, type SetupName } from './setups.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('./palisade-pss.yaml', import.meta.url));
@@ -124,7 +124,7 @@ try {
     root: ROOT,
     certDir,
     port: nullPort,
-    configurations: nullConfigurations(registered, palisadeUrl(palisadeOptions), palisadeUrl({ port: nullPort }), 'palisade-null-bench'),
+    configurations: nullConfigurations(registered, webhookUrl(palisadePort), webhookUrl(nullPort), 'palisade-null-bench'),
   });
   for (const webhook of [nullWebhook, palisade]) {
     await webhook.start();

@@ -77,7 +77,7 @@ export interface PalisadeOptions {
  */
 export async function palisadeRegistration(options: PalisadeOptions, namespace: string): Promise<WebhookConfiguration[]> {
   const { api } = options;
-  const server = await startServer([...palisadeArgs(options), '--reconcile-webhooks', '--webhook-url', palisadeUrl(options)], options.root);
+  const server = await startServer([...palisadeArgs(options), '--reconcile-webhooks', '--webhook-url', webhookUrl(options.port)], options.root);
   const found: WebhookConfiguration[] = [];
   try {
     await untilPath(api, namespace, 'palisade');
@@ -102,7 +102,7 @@ export async function palisadeRegistration(options: PalisadeOptions, namespace: 
  * configurations it registered itself (palisadeRegistration), exactly as the null webhook is.
  */
 export function palisadeSetup(options: PalisadeOptions, configurations: readonly WebhookConfiguration[]): Setup & { start(): Promise<void> } {
-  const url = palisadeUrl(options);
+  const url = webhookUrl(options.port);
   const ca = (): string => readFileSync(join(options.certDir, 'ca.crt'), 'utf8');
   let since: Record<string, number> = {};
   const setup = registeredSetup('palisade', options.api, configurations, palisadeArgs(options), options.root);
@@ -119,8 +119,9 @@ export function palisadeSetup(options: PalisadeOptions, configurations: readonly
   };
 }
 
-export function palisadeUrl(options: Pick<PalisadeOptions, 'port'>): string {
-  return `https://127.0.0.1:${options.port}`;
+/** Where a webhook of the benchmark listens: loopback, the port given. */
+export function webhookUrl(port: number): string {
+  return `https://127.0.0.1:${port}`;
 }
 
 function palisadeArgs(options: PalisadeOptions): string[] {
