@@ -32,6 +32,8 @@ export class WatchedCollection<T extends KubernetesObject> {
   #timers = new Set<NodeJS.Timeout>();
   #debounce: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
+  /** Which informer is current: bumped by #restart before it stops the one it replaces. */
+  #generation = 0;
 
   constructor(options: WatchedCollectionOptions<T>) {
     this.#options = options;
@@ -78,6 +80,7 @@ export class WatchedCollection<T extends KubernetesObject> {
 
   async #run(): Promise<void> {
     const { kc, path, list, log } = this.#options;
+    const generation = this.#generation;
     const informer = makeInformer(kc, path, list);
     const changed = (): void => {
       this.#lastEvent = Date.now();
@@ -93,6 +96,10 @@ export class WatchedCollection<T extends KubernetesObject> {
     // 'error' event first), so only a start without one is a sync.
     let failed = false;
     informer.on('error', (error: unknown) => {
+      // #restart stops the informer it replaces, which reports its own stop as an error ("the user
+      // aborted a request"): that one must not schedule a restart, or every restart ends the next
+      // informer, twice a second, forever.
+      if (generation !== this.#generation) return;
       failed = true;
       this.#lastError = String((error as Error)?.message ?? error);
       if ((error as { code?: unknown })?.code === 404) {
@@ -133,6 +140,7 @@ export class WatchedCollection<T extends KubernetesObject> {
 
   async #restart(): Promise<void> {
     if (this.#stopped) return;
+    this.#generation += 1;
     await this.#informer?.stop().catch(() => undefined);
     this.#lastEvent = Date.now();
     await this.#run();
