@@ -32,8 +32,11 @@ export class WatchedCollection<T extends KubernetesObject> {
   #timers = new Set<NodeJS.Timeout>();
   #debounce: NodeJS.Timeout | undefined;
   #lastError: string | undefined;
-  /** Which informer is current: bumped by #restart before it stops the one it replaces. */
+  /** Which informer is current: bumped by #replaceInformer before it stops the one it replaces. */
   #generation = 0;
+  /** The restart under way, if any, and whether another was asked for while it ran. */
+  #restarting: Promise<void> | undefined;
+  #restartAgain = false;
 
   constructor(options: WatchedCollectionOptions<T>) {
     this.#options = options;
@@ -138,10 +141,34 @@ export class WatchedCollection<T extends KubernetesObject> {
     this.#timers.add(timer);
   }
 
-  async #restart(): Promise<void> {
+  /**
+   * One restart at a time. The watchdog and a backoff timer can fall due together, and a slow list
+   * keeps a restart going for seconds: two overlapping restarts would each start an informer, and
+   * the one not kept in #informer would watch on, never stopped. A restart asked for while one runs
+   * is run once after it.
+   */
+  #restart(): Promise<void> {
+    if (this.#restarting) {
+      this.#restartAgain = true;
+      return this.#restarting;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.#restartAgain = false;
+        await this.#replaceInformer();
+      } while (this.#restartAgain && !this.#stopped);
+    };
+    this.#restarting = run().finally(() => {
+      this.#restarting = undefined;
+    });
+    return this.#restarting;
+  }
+
+  async #replaceInformer(): Promise<void> {
     if (this.#stopped) return;
     this.#generation += 1;
     await this.#informer?.stop().catch(() => undefined);
+    if (this.#stopped) return;
     this.#lastEvent = Date.now();
     await this.#run();
   }
