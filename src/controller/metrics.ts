@@ -5,11 +5,11 @@
  *
  * The rule-set gauges have the webhook's names (palisade_ruleset_*), so one dashboard reads both.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEntry, AuditResult } from '../audit/types.js';
 import { auditFindingMetrics, AUDIT_FINDINGS_METRIC, complianceScoreMetrics, complianceSummary, COMPLIANCE_SCORE_METRIC, type ComplianceRule, type MetricSample } from '../reports/compliance.js';
 import type { RuleMeta } from '../rules/types.js';
-import { createMetrics, type Metrics } from '../server/metrics.js';
+import { collectProcessMetrics, createMetrics, type Metrics } from '../server/metrics.js';
 import type { Standard } from '../standards/types.js';
 import type { RestartReason } from './kind-watch.js';
 
@@ -37,7 +37,7 @@ export interface ControllerMetrics {
 
 export function createControllerMetrics(options: { standards: readonly Standard[]; processMetrics?: boolean }): ControllerMetrics {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'palisade_' });
+  if (options.processMetrics ?? true) collectProcessMetrics(registry);
   const registers = [registry];
   let source: () => ComplianceInputs | undefined = () => undefined;
   // Computed once per change of the entries (the loop hands over a new inputs object), not per scrape.
