@@ -166,6 +166,10 @@ export class CelEnvironment {
       throw toCompileError(error);
     }
     const instrumented = instrument(ast);
+    const [dropped] = instrumented.droppedKeys;
+    if (dropped !== undefined) {
+      throw new CelCompileError(`a map literal cannot have the key "${dropped}": the CEL engine leaves it out, so the map would be missing it`);
+    }
     if (instrumented.comprehensionDepth > this.limits.maxComprehensionDepth) {
       throw new CelCompileError(
         `comprehensions nest ${instrumented.comprehensionDepth} deep; the limit is ${this.limits.maxComprehensionDepth}`,

@@ -8,6 +8,7 @@
 import { re2Find, re2FindAll, re2Matches } from './library/regex.js';
 import { celTypeName } from './library/values.js';
 import { BAIL, FAST_ERROR } from './fast-path-signals.js';
+import { isPlainMap } from './plain-map.js';
 
 /** A method with its receiver and arguments already evaluated. */
 export type FastMethod = (receiver: unknown, args: readonly unknown[]) => unknown;
@@ -55,8 +56,7 @@ type DeepType = string | { list: DeepType } | { key: DeepType; value: DeepType }
 /** The CEL type name of a value inside the subset (plain maps, arrays, scalars), else undefined. */
 export function subsetTypeName(v: unknown): string | undefined {
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const c = (v as { constructor?: unknown }).constructor;
-    if (c !== Object && c !== undefined) return undefined;
+    if (!isPlainMap(v)) return undefined;
   } else if (typeof v === 'function' || typeof v === 'symbol' || v === undefined) {
     return undefined;
   }

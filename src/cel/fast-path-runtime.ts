@@ -7,6 +7,7 @@
  */
 import { Optional } from '@marcbachmann/cel-js';
 import { subsetTypeName } from './fast-path-methods.js';
+import { isPlainMap } from './plain-map.js';
 import { BAIL, FAST_ERROR } from './fast-path-signals.js';
 
 export { BAIL, FAST_ERROR };
@@ -25,10 +26,8 @@ export function isEscape(error: unknown): boolean {
   return error !== FAST_ERROR;
 }
 
-export function isPlainObject(v: object): boolean {
-  const c = (v as { constructor?: unknown }).constructor;
-  return c === Object || c === undefined;
-}
+/** A map of the subset: see plain-map.ts. */
+export const isPlainObject = isPlainMap;
 
 /** A value cel-js can type (debugType); anything else is outside the subset. */
 export function checked(v: unknown): unknown {

@@ -9,8 +9,8 @@
  * - `matches` is routed to the RE2 implementation (`__re2Matches`): the built-in uses JavaScript's
  *   backtracking RegExp, and built-in overloads cannot be replaced.
  *
- * The same walk reports the free identifiers (for rule-class checks) and the deepest comprehension
- * nesting (a load-time limit).
+ * The same walk reports the free identifiers (for rule-class checks), the deepest comprehension
+ * nesting (a load-time limit) and map literal keys cel-js would drop.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
 
@@ -20,23 +20,29 @@ const NAMESPACES = new Set(['ip', 'strings', 'optional']);
 export const TICK_FUNCTION = '__tick';
 export const RE2_MATCHES_FUNCTION = '__re2Matches';
 
+/** Keys cel-js leaves out of a map it builds (its guard against prototype pollution). */
+export const DROPPED_MAP_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export interface InstrumentedExpression {
   source: string;
   /** Identifiers the expression reads from its activation (comprehension variables excluded). */
   freeIdentifiers: Set<string>;
   /** 0 when there is no comprehension; 2 for a comprehension inside another. */
   comprehensionDepth: number;
+  /** Literal keys of map literals that cel-js would silently leave out: `{"constructor": 1}` is `{}`. */
+  droppedKeys: string[];
 }
 
 interface WalkState {
   free: Set<string>;
   maxDepth: number;
+  droppedKeys: string[];
 }
 
 export function instrument(ast: ASTNode): InstrumentedExpression {
-  const state: WalkState = { free: new Set(), maxDepth: 0 };
+  const state: WalkState = { free: new Set(), maxDepth: 0, droppedKeys: [] };
   const source = emit(ast, new Set(), 0, state);
-  return { source, freeIdentifiers: state.free, comprehensionDepth: state.maxDepth };
+  return { source, freeIdentifiers: state.free, comprehensionDepth: state.maxDepth, droppedKeys: state.droppedKeys };
 }
 
 function emit(node: ASTNode, bound: ReadonlySet<string>, depth: number, state: WalkState): string {
@@ -65,6 +71,7 @@ function emit(node: ASTNode, bound: ReadonlySet<string>, depth: number, state: W
     case 'list':
       return `[${node.args.map(sub).join(', ')}]`;
     case 'map':
+      for (const [key] of node.args) if (key.op === 'value' && typeof key.args === 'string' && DROPPED_MAP_KEYS.has(key.args)) state.droppedKeys.push(key.args);
       return `{${node.args.map(([k, v]) => `${sub(k)}: ${sub(v)}`).join(', ')}}`;
     case '?:':
       return `(${sub(node.args[0])} ? ${sub(node.args[1])} : ${sub(node.args[2])})`;

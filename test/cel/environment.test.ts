@@ -94,6 +94,15 @@ t.test('unknown variables and syntax errors are compile errors with an offset', 
   t.equal(compileError('size(').name, 'CelCompileError');
 });
 
+t.test('a map literal with a key cel-js would leave out is a compile error', async (t) => {
+  // cel-js builds {"constructor": 1} as {}: a rule comparing against it would be silently wrong.
+  for (const key of ['constructor', '__proto__', 'prototype']) {
+    t.match(compileError(`{"${key}": 1, "a": 2}`).message, new RegExp(`map literal cannot have the key "${key}"`));
+  }
+  t.match(compileError('object.l.map(x, {"name": x, "constructor": x})').message, /"constructor"/, 'inside a comprehension too');
+  t.doesNotThrow(() => env.compile('{"name": 1, "Constructor": 2, "__proto": 3}'), 'other keys are fine');
+});
+
 t.test('free identifiers exclude comprehension variables', async (t) => {
   const program = env.compile('object.items.exists(i, i.name == request.name) && params.x');
   t.same([...program.freeIdentifiers].sort(), ['object', 'params', 'request']);

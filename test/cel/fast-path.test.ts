@@ -220,6 +220,28 @@ t.test('subset semantics on hand-written expressions', async (t) => {
   }
 });
 
+t.test('a JSON map with its own "constructor" key is a map (where cel-js cannot type it)', async (t) => {
+  const env = new CelEnvironment();
+  const object = JSON.parse('{"m":{"constructor":"x","__proto__":"y","k":"v"},"n":{"k":"v","__proto__":"y","constructor":"x"},"o":{"constructor":"z","__proto__":"y","k":"v"}}') as Record<string, unknown>;
+  const cases: [string, unknown][] = [
+    ['type(object.m) == type({})', true],
+    ['size(object.m)', 3n],
+    ['"constructor" in object.m && "__proto__" in object.m && !("toString" in object.m)', true],
+    ['object.m.constructor + object.m["__proto__"] + object.m.k', 'xyv'],
+    ['object.m.filter(k, object.m[k] != "y")', ['constructor', 'k']],
+    ['object.m.?constructor.orValue("none")', 'x'],
+    ['object.m == object.n && object.m != object.o', true],
+  ];
+  for (const [expression, expected] of cases) {
+    const program = env.compile(expression);
+    env.beginEvaluation(object);
+    t.same(program.run({ object }), expected, expression);
+  }
+  // cel-js types values by their constructor property: it stops, and so the fast path must not bail.
+  env.beginEvaluation(object);
+  t.throws(() => env.compile('size(object.m)').runInterpreted({ object }), /Unsupported type/);
+});
+
 t.test('the iteration budget is enforced in the closure', async (t) => {
   const env = new CelEnvironment();
   const program = env.compile('object.l.all(x, object.l.all(y, true))');

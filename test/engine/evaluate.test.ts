@@ -162,6 +162,13 @@ t.test('a map with its own "constructor" or "__proto__" key is plain JSON, and i
   const result = scan(builtin, { object, operation: 'CREATE' });
   t.ok(result.evaluated.length > 0, 'the ConfigMap rules ran');
   t.notOk(result.findings.some((f) => f.result === 'error'), 'and none failed to evaluate');
+  // cel-js types a map by its constructor property; the ConfigMap rule checks type(data) == type({})
+  // and, before the fast path looked at the prototype, read this data as empty.
+  t.match(result.findings.find((f) => f.ruleId === 'no-secrets-in-configmaps')?.message, /key "password" holds a literal password/, 'the other keys are still read');
+  const annotated = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"team-a","annotations":{"constructor":"x","note":"AKIAIOSFODNN7EXAMPL2"}}}') as KubeObject;
+  const onAnnotations = scan(builtin, { object: annotated, operation: 'CREATE' });
+  t.notOk(onAnnotations.findings.some((f) => f.result === 'error'), 'annotations with a "constructor" key evaluate');
+  t.match(onAnnotations.findings.find((f) => f.ruleId === 'no-secrets-in-annotations')?.message, /AWS access key id/);
 });
 
 t.test('objects under evaluation must be plain JSON: a class instance is refused before any rule runs', async (t) => {
