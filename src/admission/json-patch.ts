@@ -9,6 +9,7 @@
  * document it is given; it returns a new one. A patch applies whole or not at all, as the RFC
  * requires.
  */
+import { setKey } from '../json/set-key.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -196,7 +197,7 @@ function add(root: Root, path: readonly string[], value: unknown, fail: (reason:
     const at = last === '-' ? holder.length : arrayIndex(last, holder.length, true, fail, path, path.length - 1);
     holder.splice(at, 0, value);
   } else {
-    defineMember(holder, last, value);
+    setKey(holder, last, value);
   }
 }
 
@@ -213,7 +214,7 @@ function remove(root: Root, path: readonly string[], fail: (reason: string) => n
   if (!Object.hasOwn(holder, last)) fail(`path ${formatPointer(path)} does not exist`);
   const removed = holder[last];
   delete holder[last];
-  return () => defineMember(holder, last, removed);
+  return () => setKey(holder, last, removed);
 }
 
 function replace(root: Root, path: readonly string[], value: unknown, fail: (reason: string) => never): void {
@@ -250,11 +251,6 @@ function arrayIndex(
   return index;
 }
 
-/** `__proto__` is an ordinary key in JSON; plain assignment would change the prototype instead. */
-function defineMember(holder: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(holder, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -273,7 +269,7 @@ export function cloneJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) defineMember(copy, key, cloneJson((value as Record<string, unknown>)[key]));
+  for (const key of Object.keys(value)) setKey(copy, key, cloneJson((value as Record<string, unknown>)[key]));
   return copy as T;
 }
 

@@ -9,6 +9,7 @@
  * again. What a registry could not answer is kept as answered (not verified, or ignored, by the
  * image's failure policy) until the next audit.
  */
+import { setKey } from '../json/set-key.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
 import { imagesOf, statusesOfAll } from '../images/object-images.js';
@@ -46,7 +47,7 @@ export class AuditImages {
     const out: Record<string, ImageStatus> = {};
     for (const image of imagesOf(object, this.#ruleSet)) {
       const status = this.#statuses.get(image);
-      if (status) out[image] = status;
+      if (status) setKey(out, image, status);
     }
     return out;
   }

@@ -11,6 +11,7 @@
  * with subject.ts's name inference on top (ReplicaSet `web-5d4f9` with pod-template-hash `5d4f9`
  * → Deployment `web`).
  */
+import { setKey } from '../json/set-key.js';
 import { isRecord } from '../engine/pod-spec.js';
 import type { KubeObject } from '../engine/types.js';
 import { subjectOf } from '../policy/subject.js';
@@ -266,7 +267,7 @@ function labelsOf(metadata: Record<string, unknown>): Record<string, string> {
   const labels = metadata['labels'];
   if (!isRecord(labels)) return {};
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(labels)) if (typeof value === 'string') out[key] = value;
+  for (const [key, value] of Object.entries(labels)) if (typeof value === 'string') setKey(out, key, value);
   return out;
 }
 

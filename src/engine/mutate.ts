@@ -14,6 +14,7 @@
  *
  * The resource is not modified: its object and oldObject are copied before they are prepared.
  */
+import { setKey } from '../json/set-key.js';
 import type { Activation } from '../cel/environment.js';
 import { isUint } from '../cel/library/runtime-types.js';
 import { applyOperation, cloneJson, JSON_PATCH_OPS, type JsonPatchOp, type JsonValue } from '../admission/json-patch.js';
@@ -229,7 +230,7 @@ export function toJson(value: unknown, where: string): JsonValue {
       if (!map) throw new Error(`${where} is ${typeName(value)}, which has no JSON form`);
       const out: Record<string, JsonValue> = {};
       for (const [k, v] of Object.entries(map)) {
-        Object.defineProperty(out, k, { value: toJson(v, `${where}.${k}`), writable: true, enumerable: true, configurable: true });
+        setKey(out, k, toJson(v, `${where}.${k}`));
       }
       return out;
     }
@@ -244,7 +245,7 @@ function plainMap(value: unknown): Record<string, unknown> | undefined {
     const out: Record<string, unknown> = {};
     for (const [k, v] of value) {
       if (typeof k !== 'string') return undefined;
-      Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+      setKey(out, k, v);
     }
     return out;
   }

@@ -3,6 +3,7 @@
  * written once and applies to Pods, Deployments, CronJobs and the rest. Further kinds (Argo
  * Rollouts, Knative…) are added by configuring where their pod template lives.
  */
+import { setKey } from '../json/set-key.js';
 import type { KubeObject } from './types.js';
 
 export interface PodTemplateLocation {
@@ -60,7 +61,7 @@ export function podSpecView(object: KubeObject, location: PodTemplateLocation | 
   // A copy by for…in, not `{ ...node, allContainers, metadata }`: a spread followed by more
   // properties takes V8's slow path, about four times the cost of this loop.
   const view: Record<string, unknown> = {};
-  for (const key in node) view[key] = node[key];
+  for (const key in node) setKey(view, key, node[key]);
   view['allContainers'] = allContainers;
   view['metadata'] = isRecord(metadata) ? metadata : {};
   return {

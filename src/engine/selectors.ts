@@ -1,6 +1,7 @@
 /**
  * Label selectors (Kubernetes semantics) and name globs, shared by rule matching and exceptions.
  */
+import { setKey } from '../json/set-key.js';
 import type { LabelSelector } from '../rules/types.js';
 
 export function matchesLabelSelector(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
@@ -62,6 +63,6 @@ export function labelsOf(object: Record<string, unknown> | null | undefined): Re
   const labels = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>)['labels'] : undefined;
   if (typeof labels !== 'object' || labels === null) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) out[k] = String(v);
+  for (const [k, v] of Object.entries(labels)) setKey(out, k, String(v));
   return out;
 }

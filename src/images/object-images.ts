@@ -2,6 +2,7 @@
  * The images an object runs (every container, init and ephemeral container of its pod spec, for
  * any kind the rule set knows a pod template of), and the statuses of many images at once.
  */
+import { setKey } from '../json/set-key.js';
 import { apiGroupOf } from '../engine/evaluate.js';
 import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
@@ -31,7 +32,8 @@ export async function statusesOfAll(verifier: ImageVerifier, images: Iterable<st
   for (let i = 0; i < unique.length; i += VERIFIER_DEFAULTS.maxConcurrent) {
     signal?.throwIfAborted();
     const deadline = AbortSignal.timeout(Math.max(1, deadlineMs));
-    Object.assign(out, await verifier.statuses(unique.slice(i, i + VERIFIER_DEFAULTS.maxConcurrent), signal ? AbortSignal.any([signal, deadline]) : deadline));
+    const batch = await verifier.statuses(unique.slice(i, i + VERIFIER_DEFAULTS.maxConcurrent), signal ? AbortSignal.any([signal, deadline]) : deadline);
+    for (const [image, status] of Object.entries(batch)) setKey(out, image, status);
   }
   signal?.throwIfAborted();
   return out;

@@ -13,6 +13,7 @@
  *   image's policy decides — `Fail`: not verified, saying why; `Ignore`: let through, marked
  *   `ignored`, saying why. Registry failures are not cached, so the next request tries again.
  */
+import { setKey } from '../json/set-key.js';
 import { matchesAnyGlob, matchesGlob } from '../engine/selectors.js';
 import type { ImageStatus } from '../engine/types.js';
 import { NO_SIGNATURE, verifySignature, type SignatureCheck, type TrustedKey } from './cosign.js';
@@ -169,7 +170,7 @@ export class ImageVerifier {
     const unique = [...new Set(images)];
     const results = await Promise.all(unique.map((image) => this.status(image, signal)));
     const out: Record<string, ImageStatus> = {};
-    unique.forEach((image, i) => (out[image] = results[i] as ImageStatus));
+    unique.forEach((image, i) => setKey(out, image, results[i]));
     return out;
   }
 
@@ -184,7 +185,7 @@ export class ImageVerifier {
       const parsed = this.#parse(image);
       const status = 'status' in parsed ? parsed.status : this.#fromCache(parsed.ref);
       if (!status) return undefined;
-      out[image] = status;
+      setKey(out, image, status);
     }
     return out;
   }

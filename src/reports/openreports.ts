@@ -8,6 +8,7 @@
  * below etcd's 1.5 MiB request limit): an owner with more results gets numbered parts
  * (`name`, `name-2`, …). Pure: the clock is an option, nothing is read or written.
  */
+import { setKey } from '../json/set-key.js';
 import type { AuditEntry, AuditFinding, AuditResult, ObjectRef } from '../audit/types.js';
 import type { DecidedFinding, ExceptionRef } from '../policy/types.js';
 import { compareText, severityRank } from '../report/view.js';
@@ -323,7 +324,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+    for (const key of Object.keys(v).sort()) setKey(sorted, key, (v as Record<string, unknown>)[key]);
     return sorted;
   });
 }

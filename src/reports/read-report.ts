@@ -3,6 +3,7 @@
  * CRDs, a user may have edited a report. `readReport` keeps what the schema allows and drops the
  * rest, so the rollout report and the converters only ever see well-typed data.
  */
+import { setKey } from '../json/set-key.js';
 import { SEVERITIES, type Severity } from '../rules/types.js';
 import {
   OPENREPORTS_API_VERSION,
@@ -33,7 +34,7 @@ function count(value: unknown): number {
 function stringMap(value: unknown): Record<string, string> | undefined {
   if (!isRecord(value)) return undefined;
   const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
+  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') setKey(out, key, v);
   return out;
 }
 

@@ -23,6 +23,16 @@ import { drainOnClose } from './drain.js';
 /** Above 6 MiB: an UPDATE carries the new and the old object, each up to the API server's 3 MiB. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
+/**
+ * How request bodies are parsed: plain JSON.parse. A `__proto__` or `constructor` key is data here
+ * (a ConfigMap's or a custom resource's keys may be named so): JSON.parse makes it an own
+ * property, the engine reads and copies keys as own properties (src/json/set-key.ts), and nothing
+ * merges request data into other objects. Fastify's default refuses such a body with 400, which
+ * the API server treats as a failed call: the object was let through unjudged (Ignore) or blocked
+ * for no reason (Fail). The benchmarks' null webhooks parse the same way.
+ */
+export const JSON_PARSING = { onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' } as const;
+
 export interface ReadinessCheck {
   ok: boolean;
   detail?: string;
@@ -58,6 +68,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit,
     ...(deps.https ? { https: deps.https } : {}),
     return503OnClosing: true,
+    ...JSON_PARSING,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
 

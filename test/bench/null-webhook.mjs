@@ -8,10 +8,11 @@ import { join } from 'node:path';
 const [, , certDir, portText] = process.argv;
 const dist = new URL('../../dist/', import.meta.url);
 const { tlsOptionsFromPem } = await import(new URL('server/tls-options.js', dist).href);
-const { DEFAULT_BODY_LIMIT } = await import(new URL('server/app.js', dist).href);
+const { DEFAULT_BODY_LIMIT, JSON_PARSING } = await import(new URL('server/app.js', dist).href);
 const app = Fastify({
   https: tlsOptionsFromPem({ certPem: readFileSync(join(certDir, 'tls.crt'), 'utf8'), keyPem: readFileSync(join(certDir, 'tls.key'), 'utf8') }),
   bodyLimit: DEFAULT_BODY_LIMIT,
+  ...JSON_PARSING,
 });
 app.post('/validate', async (request) => ({
   apiVersion: 'admission.k8s.io/v1',

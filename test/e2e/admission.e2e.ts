@@ -114,6 +114,16 @@ t.test('kubectl apply --dry-run=server: the same verdict, stored nowhere, labell
   t.match(await metrics(), /palisade_admission_requests_total\{operation="CREATE",kind="Deployment",decision="denied",dry_run="true"/);
 });
 
+t.test('keys named __proto__ and constructor are data: the ConfigMap is judged like any other', async (t) => {
+  // Refusing such a body (HTTP 400) would have let it through unjudged: ConfigMaps are audited, Ignore.
+  const out = kubectl(['apply', '-f', '-'], manifest('configmap-proto-keys.yaml', { name: 'proto-keys', namespace: 'team-audit' }));
+  t.equal(out.code, 0, out.stderr);
+  t.match(out.stderr, /Warning: no-secrets-in-configmaps: ConfigMap key "__proto__" holds an AWS access key id/);
+  t.notMatch(out.stderr, /IOSFODNN7EXAMPLE/, 'the value is not repeated');
+  const stored = JSON.parse(kubectl(['get', 'configmap', 'proto-keys', '-n', 'team-audit', '-o', 'json']).stdout) as { data: Record<string, string> };
+  t.same(Object.keys(stored.data).sort(), ['__proto__', 'constructor']);
+});
+
 t.test('mutation: the stored Pod carries the patch; validation saw the patched object', async (t) => {
   const out = kubectl(['apply', '-f', '-'], manifest('bare-pod.yaml', { name: 'patched', namespace: 'team-mutate' }));
   t.equal(out.code, 0, out.stderr);

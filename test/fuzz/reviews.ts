@@ -80,7 +80,8 @@ function mutate(root: Json, rand: () => number, pick: <T>(items: readonly T[]) =
     () => [],
     () => Array.from({ length: Math.floor(rand() * 2000) }, () => ({ name: 'c', image: 'i', securityContext: { privileged: true } })),
     () => ({}),
-    () => ({ __proto__: { polluted: true }, constructor: { prototype: { polluted: true } } } as unknown as Json),
+    // Own keys, as JSON.parse makes them (a literal's __proto__ would set the prototype instead).
+    () => JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as Json,
     () => ({ uid: 1, kind: 'Pod', operation: 'CREATE' }),
     () => '9'.repeat(400),
     () => ['CREATE', 1, null],

@@ -91,6 +91,24 @@ t.test('bad input: malformed JSON, wrong shapes, wrong media type and oversized 
   await server.close();
 });
 
+
+t.test('keys named __proto__ or constructor are data: the object is judged like any other, and nothing is polluted', async (t) => {
+  // A ConfigMap's keys may be named so, and the API server accepts them. Refusing the body (HTTP
+  // 400) would let the object through unjudged under an Ignore registration.
+  const { server } = app();
+  const post = (name: string) => server.inject({ method: 'POST', url: '/validate', payload: reviewText(name), headers: { 'content-type': 'application/json' } });
+  const configMap = await post('configmap-proto-key-create.json');
+  t.equal(configMap.statusCode, 200, configMap.body);
+  const response = (configMap.json() as { response: { allowed: boolean; warnings?: string[] } }).response;
+  t.equal(response.allowed, true, 'the rule is in audit');
+  t.match(response.warnings?.join('\n'), /no-secrets-in-configmaps: .*"__proto__"/, 'the credential under the key "__proto__" is found');
+  t.notMatch(configMap.body, /IOSFODNN7EXAMPLE/, 'and its value is not repeated');
+  const custom = await post('custom-resource-proto-keys-create.json');
+  t.equal(custom.statusCode, 200, custom.body);
+  t.equal((custom.json() as { response: { allowed: boolean } }).response.allowed, true);
+  t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype is untouched');
+  await server.close();
+});
 t.test('not ready: no rule set yet → 503, so the API server applies the failure policy', async (t) => {
   const { server, holder } = app(config(), { empty: true });
   const res = await server.inject({ method: 'POST', url: '/validate', payload: review('pod-privileged-create.json') });

@@ -21,10 +21,11 @@ if (!certDir || !portText) {
 }
 const dist = new URL('../../../dist/', import.meta.url);
 const { tlsOptionsFromPem } = await import(new URL('server/tls-options.js', dist).href);
-const { DEFAULT_BODY_LIMIT } = await import(new URL('server/app.js', dist).href);
+const { DEFAULT_BODY_LIMIT, JSON_PARSING } = await import(new URL('server/app.js', dist).href);
 const app = Fastify({
   https: tlsOptionsFromPem({ certPem: readFileSync(join(certDir, 'tls.crt'), 'utf8'), keyPem: readFileSync(join(certDir, 'tls.key'), 'utf8') }),
   bodyLimit: DEFAULT_BODY_LIMIT,
+  ...JSON_PARSING,
   // The API server keeps connections open; without this, close() waits for them (a minute).
   forceCloseConnections: true,
 });
