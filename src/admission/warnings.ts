@@ -5,14 +5,15 @@
  * the shared budget, writes one short line per rule, and ends with "+N more" when it stops early.
  */
 import type { DecidedFinding } from '../policy/types.js';
+import { escapeUnsafe } from '../text/escape-unsafe.js';
 
 export const WARNING_MAX_LENGTH = 256;
 /** Half of the API server's 4,096 characters, so other webhooks still have room. */
 export const WARNINGS_BUDGET = 2048;
 
-/** One line, no tabs or newlines, at most `max` characters. */
+/** One line, no tabs or newlines, other control characters escaped, at most `max` characters. */
 export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = escapeUnsafe(text.replace(/\s+/g, ' ').trim());
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 

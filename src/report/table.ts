@@ -4,6 +4,7 @@
  */
 import type { DecidedFinding, ExceptionRef } from '../policy/types.js';
 import type { Severity } from '../rules/types.js';
+import { escapeUnsafe } from '../text/escape-unsafe.js';
 import { palette, type Palette, type Style } from './colors.js';
 import type { ResourceResult, ScanReport, ScanSummary, StandardScore } from './types.js';
 import {
@@ -25,15 +26,9 @@ const MAX_CODE_WIDTH = 40;
 const INDENT = '  ';
 const DETAIL_INDENT = ' '.repeat(INDENT.length + SEVERITY_WIDTH + 2 + OUTCOME_WIDTH + 2);
 
-/**
- * Messages, names and file paths come from the scanned manifests, which are untrusted: an escape
- * sequence in an object name must not drive the user's terminal, and bidi controls must not
- * reorder what they read. Both are shown escaped instead.
- */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
+/** Messages, names and file paths come from the scanned manifests, which are untrusted. */
 function safe(text: string): string {
-  return oneLine(text).replace(UNSAFE, (ch) => `\\u{${ch.codePointAt(0)?.toString(16) ?? ''}}`);
+  return escapeUnsafe(oneLine(text));
 }
 
 function severityStyle(p: Palette, severity: Severity): Style {

@@ -38,6 +38,24 @@ t.test('audit: allowed, one short warning line per rule, audit annotations by ba
   for (const key of Object.keys(annotations)) t.notMatch(key, /\//, `annotation key ${key} has no slash of its own`);
 });
 
+t.test('control characters from the object are escaped in warnings, annotations and the denial', async (t) => {
+  // The API server drops a warning with a control character in it; kubectl prints a denial as is.
+  const withImage = () => {
+    const object = review('pod-privileged-create.json');
+    const containers = (object.request.object as { spec: { containers: Record<string, unknown>[] } }).spec.containers;
+    (containers[0] as Record<string, unknown>)['image'] = 'registry.example.com/app\u001b]0;pwned\u0007\u202e:1';
+    return object.request;
+  };
+  const audit = config((c) => { c.policy.defaultMode = 'audit'; c.policy.rules['disallow-privileged'] = { mode: 'audit' }; c.policy.rules['restrict-image-registries'] = { mode: 'audit' }; });
+  const audited = validate(withImage(), { ruleSet: builtinRules, config: audit, now: NOW, registration: 'all' }).response;
+  const warning = audited.warnings?.find((w) => w.startsWith('restrict-image-registries: ')) ?? '';
+  t.match(warning, 'registry.example.com/app\\u{1b}]0;pwned\\u{7}\\u{202e}:1', 'the image, escaped');
+  const denied = validate(withImage(), { ruleSet: builtinRules, config: config((c) => { c.policy.rules['restrict-image-registries'] = { mode: 'enforce' }; }), now: NOW, registration: 'all' }).response;
+  const shown = [...(audited.warnings ?? []), ...Object.values(audited.auditAnnotations ?? {}), denied.status?.message ?? ''].join('\n');
+  t.match(denied.status?.message, /app\\u\{1b\}/);
+  t.notMatch(shown, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'no control or bidi character is left');
+});
+
 t.test('warnings past the budget end with "+N more"', async (t) => {
   const cfg = config((c) => { c.policy.defaultMode = 'audit'; for (const r of builtinRules.rules) c.policy.rules[r.meta.id] = { mode: 'audit' }; });
   const object = review('pod-privileged-create.json');

@@ -124,6 +124,26 @@ t.test('keys named __proto__ and constructor are data: the ConfigMap is judged l
   t.same(Object.keys(stored.data).sort(), ['__proto__', 'constructor']);
 });
 
+t.test('control characters in a message are shown escaped: the warning reaches kubectl, and the denial cannot drive the terminal', async (t) => {
+  // The API server accepts an image reference with an escape sequence in it, and drops a warning
+  // that contains a control character.
+  const image = 'registry.example.com/app\u001b[2J:1.0';
+  const spec = { containers: [{ name: 'app', image, securityContext: { privileged: true } }] };
+  const pod = (namespace: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'escape', namespace }, spec });
+  // A Deployment where it is denied: a Pod would first need the namespace's service account.
+  const deployment = (namespace: string): string => JSON.stringify({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'escape', namespace },
+    spec: { selector: { matchLabels: { app: 'escape' } }, template: { metadata: { labels: { app: 'escape' } }, spec } },
+  });
+  const audited = kubectl(['apply', '-f', '-'], pod('team-audit'));
+  t.equal(audited.code, 0, audited.stderr);
+  t.match(audited.stderr, /Warning: restrict-image-registries: .*registry\.example\.com\/app\\u\{1b\}\[2J:1\.0/);
+  const enforced = kubectl(['apply', '-f', '-'], deployment('team-enforce'));
+  t.not(enforced.code, 0);
+  t.match(enforced.stderr, /app\\u\{1b\}\[2J/);
+  t.notMatch(enforced.stderr + audited.stderr, /\u001b/, 'no raw escape character reaches the terminal');
+});
+
 t.test('mutation: the stored Pod carries the patch; validation saw the patched object', async (t) => {
   const out = kubectl(['apply', '-f', '-'], manifest('bare-pod.yaml', { name: 'patched', namespace: 'team-mutate' }));
   t.equal(out.code, 0, out.stderr);
