@@ -70,7 +70,7 @@ export interface AuditOptions {
  */
 export interface EvaluationContext {
   ruleSet: RuleSet;
-  /** Namespaces by name, slimmed and prepared (slimObject, prepareObject). */
+  /** Namespaces by name, prepared (prepareObject: without managedFields, integers as BigInt). */
   namespaces: ReadonlyMap<string, KubeObject>;
   namespaceLabels: ReadonlyMap<string, Record<string, string>>;
   cluster?: ClusterContext;
@@ -241,7 +241,6 @@ export async function auditSnapshot(options: AuditOptions): Promise<AuditSnapsho
   const namespaces = new Map<string, KubeObject>();
   const namespaceLabelsOf = new Map<string, Record<string, string>>();
   const keep = (object: KubeObject): KubeObject => {
-    slimObject(object);
     prepareObject(object);
     resolver.remember(ownerNodeOf(object));
     return object;
@@ -365,12 +364,6 @@ export function interner(): Interner {
       return seen;
     },
   };
-}
-
-/** What is never needed again of an object that is kept: the field managers' bookkeeping. */
-export function slimObject(object: KubeObject): void {
-  const metadata = object['metadata'];
-  if (isRecord(metadata)) delete metadata['managedFields'];
 }
 
 function nameOf(object: KubeObject): string {

@@ -170,6 +170,9 @@ export class CelEnvironment {
     if (dropped !== undefined) {
       throw new CelCompileError(`a map literal cannot have the key "${dropped}": the CEL engine leaves it out, so the map would be missing it`);
     }
+    if (instrumented.readsManagedFields) {
+      throw new CelCompileError('metadata.managedFields is left out of every object rules see (it is the field managers\' bookkeeping, not configuration), so this would never find it');
+    }
     if (instrumented.comprehensionDepth > this.limits.maxComprehensionDepth) {
       throw new CelCompileError(
         `comprehensions nest ${instrumented.comprehensionDepth} deep; the limit is ${this.limits.maxComprehensionDepth}`,

@@ -10,7 +10,8 @@
  *   backtracking RegExp, and built-in overloads cannot be replaced.
  *
  * The same walk reports the free identifiers (for rule-class checks), the deepest comprehension
- * nesting (a load-time limit) and map literal keys cel-js would drop.
+ * nesting (a load-time limit), map literal keys cel-js would drop, and reads of the
+ * `metadata.managedFields` the engine leaves out of every object.
  */
 import type { ASTNode } from '@marcbachmann/cel-js';
 
@@ -23,6 +24,9 @@ export const RE2_MATCHES_FUNCTION = '__re2Matches';
 /** Keys cel-js leaves out of a map it builds (its guard against prototype pollution). */
 export const DROPPED_MAP_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** Variables whose `metadata.managedFields` the engine leaves out (src/engine/prepare.ts). */
+const WITHOUT_MANAGED_FIELDS: ReadonlySet<string> = new Set(['object', 'oldObject', 'namespaceObject']);
+
 export interface InstrumentedExpression {
   source: string;
   /** Identifiers the expression reads from its activation (comprehension variables excluded). */
@@ -31,22 +35,26 @@ export interface InstrumentedExpression {
   comprehensionDepth: number;
   /** Literal keys of map literals that cel-js would silently leave out: `{"constructor": 1}` is `{}`. */
   droppedKeys: string[];
+  /** The expression reads `object.metadata.managedFields` (or oldObject's, namespaceObject's). */
+  readsManagedFields: boolean;
 }
 
 interface WalkState {
   free: Set<string>;
   maxDepth: number;
   droppedKeys: string[];
+  readsManagedFields: boolean;
 }
 
 export function instrument(ast: ASTNode): InstrumentedExpression {
-  const state: WalkState = { free: new Set(), maxDepth: 0, droppedKeys: [] };
+  const state: WalkState = { free: new Set(), maxDepth: 0, droppedKeys: [], readsManagedFields: false };
   const source = emit(ast, new Set(), 0, state);
-  return { source, freeIdentifiers: state.free, comprehensionDepth: state.maxDepth, droppedKeys: state.droppedKeys };
+  return { source, freeIdentifiers: state.free, comprehensionDepth: state.maxDepth, droppedKeys: state.droppedKeys, readsManagedFields: state.readsManagedFields };
 }
 
 function emit(node: ASTNode, bound: ReadonlySet<string>, depth: number, state: WalkState): string {
   const sub = (n: ASTNode): string => emit(n, bound, depth, state);
+  if (isManagedFieldsRead(node, bound)) state.readsManagedFields = true;
   switch (node.op) {
     case 'value':
       return literal(node.args);
@@ -83,6 +91,21 @@ function emit(node: ASTNode, bound: ReadonlySet<string>, depth: number, state: W
       // Binary operators, && and ||: parenthesise every operand so precedence never changes.
       return `(${sub(node.args[0])}) ${node.op} (${sub(node.args[1])})`;
   }
+}
+
+/** `object.metadata.managedFields`, with `.?` or `["managedFields"]` too. */
+function isManagedFieldsRead(node: ASTNode, bound: ReadonlySet<string>): boolean {
+  const field = fieldOf(node);
+  if (field?.name !== 'managedFields') return false;
+  const metadata = fieldOf(field.receiver);
+  return metadata?.name === 'metadata' && metadata.receiver.op === 'id'
+    && WITHOUT_MANAGED_FIELDS.has(metadata.receiver.args) && !bound.has(metadata.receiver.args);
+}
+
+function fieldOf(node: ASTNode): { receiver: ASTNode; name: unknown } | undefined {
+  if (node.op === '.' || node.op === '.?') return { receiver: node.args[0], name: node.args[1] };
+  if ((node.op === '[]' || node.op === '[?]') && node.args[1].op === 'value') return { receiver: node.args[0], name: node.args[1].args };
+  return undefined;
 }
 
 function emitReceiverCall(

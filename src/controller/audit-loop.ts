@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { auditSnapshot, evaluateObject, resolveImages, slimObject, type AuditSnapshot, type EvaluationContext } from '../audit/audit.js';
+import { auditSnapshot, evaluateObject, resolveImages, type AuditSnapshot, type EvaluationContext } from '../audit/audit.js';
 import type { ImageVerification } from '../audit/audit-images.js';
 import { collectionPath, Discovery } from '../audit/discovery.js';
 import { ownerKey } from '../audit/entries.js';
@@ -541,7 +541,6 @@ export class AuditLoop {
       if (round.contextKinds.some((k) => k.isNamespace)) round.clusterStale = true;
       return;
     }
-    slimObject(object);
     prepareObject(object);
     context.namespaces.set(name, object);
     const node = ownerNodeOf(object);
@@ -560,7 +559,6 @@ export class AuditLoop {
     if (!uid || !objects) return;
     if (deleted) objects.delete(uid);
     else {
-      slimObject(object);
       prepareObject(object);
       objects.set(uid, object);
     }

@@ -11,7 +11,7 @@ import { classRunsIn, type Phase } from '../rules/classes.js';
 import type { CompiledRule, CompiledValidation } from '../rules/types.js';
 import { findingFor } from './finding.js';
 import { CONTAINER_LISTS, isRecord, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
-import { integersToBigInt, redactSecrets } from './prepare.js';
+import { dropManagedFields, integersToBigInt, redactSecrets } from './prepare.js';
 import type { RuleSet } from './rule-set.js';
 import { labelsOf, matchesAnyGlob, matchesLabelSelector } from './selectors.js';
 import type { ClusterContext, Finding, KubeObject, Resource } from './types.js';
@@ -49,6 +49,8 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   const object = resource.object;
   prepareObject(object);
   if (resource.oldObject) prepareObject(resource.oldObject);
+  // Not prepared here (it may come from a typed client's cache), but no rule sees managedFields.
+  if (resource.namespaceObject) dropManagedFields(resource.namespaceObject);
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';
   const apiGroup = apiGroupOf(object);
   const result: Evaluation = { findings: [], evaluated: [], excludedByCondition: [], auditAnnotations: {} };
@@ -78,8 +80,9 @@ export function evaluate(ruleSet: RuleSet, resource: Resource, options: Evaluati
   return result;
 }
 
-/** Redacts Secret values and converts whole numbers to BigInt, in place (see prepare.ts). */
+/** Leaves out managedFields, redacts Secret values and converts whole numbers to BigInt, in place (see prepare.ts). */
 export function prepareObject(object: KubeObject): void {
+  dropManagedFields(object);
   redactSecrets(object);
   integersToBigInt(object);
 }

@@ -1,13 +1,25 @@
 /**
- * Prepares an object for CEL, in place, in one pass each: Secret values are redacted before any
- * rule can see (and print) them, and whole numbers become BigInt so `object.spec.replicas * 2` is
- * CEL int arithmetic. The engine owns the objects it is given.
+ * Prepares an object for CEL, in place, in one pass each: the field managers' bookkeeping is left
+ * out, Secret values are redacted before any rule can see (and print) them, and whole numbers
+ * become BigInt so `object.spec.replicas * 2` is CEL int arithmetic. The engine owns the objects
+ * it is given.
  */
 import { isRecord } from './pod-spec.js';
 import type { KubeObject } from './types.js';
 
 export const REDACTED = '[redacted]';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * metadata.managedFields records which manager set which field, for server-side apply: often the
+ * largest part of an object the API server sends, and nothing a posture rule judges. Rules never
+ * see it, in admission, audit and scan alike (docs/rules.md), and the webhook does not even build
+ * it (src/server/parse-review-body.ts).
+ */
+export function dropManagedFields(object: KubeObject): void {
+  const metadata = object['metadata'];
+  if (isRecord(metadata) && 'managedFields' in metadata) delete metadata['managedFields'];
+}
 
 export function redactSecrets(object: KubeObject): void {
   if (object['kind'] === 'Secret') {
@@ -33,17 +45,12 @@ export function redactSecrets(object: KubeObject): void {
  * must not crash the process.
  */
 export function integersToBigInt(value: unknown): void {
-  // metadata.managedFields, often the largest part of an object the API server sends, records
-  // which manager set which field: it holds strings and empty maps only and no rule reads it, so
-  // the walk passes it by.
-  const metadata = isRecord(value) ? value['metadata'] : undefined;
-  const managed = isRecord(metadata) ? metadata['managedFields'] : undefined;
-  convert(value, 0, Array.isArray(managed) ? managed : undefined);
+  convert(value, 0);
 }
 
 const MAX_RECURSION = 200;
 
-function convert(node: unknown, depth: number, skip?: unknown[]): void {
+function convert(node: unknown, depth: number): void {
   if (depth > MAX_RECURSION) {
     convertIteratively(node);
     return;
@@ -54,7 +61,7 @@ function convert(node: unknown, depth: number, skip?: unknown[]): void {
       if (typeof item === 'number') {
         if (Number.isInteger(item)) node[i] = BigInt(item);
       } else if (typeof item === 'object' && item !== null) {
-        convert(item, depth + 1, skip);
+        convert(item, depth + 1);
       }
     }
     return;
@@ -71,8 +78,8 @@ function convert(node: unknown, depth: number, skip?: unknown[]): void {
       if (Number.isInteger(item)) record[key] = BigInt(item);
     } else if (item === null) {
       delete record[key];
-    } else if (typeof item === 'object' && item !== skip) {
-      convert(item, depth + 1, skip);
+    } else if (typeof item === 'object') {
+      convert(item, depth + 1);
     }
   }
 }

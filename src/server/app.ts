@@ -3,7 +3,7 @@
  * schemas, error handling. Wiring to the network, files and the cluster happens in serve.ts, so
  * tests drive the very same app with inject() or over real TLS.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { errorCodes, LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { type AdmissionContext } from '../admission/validate.js';
@@ -19,19 +19,10 @@ import type { PolicyHolder } from './policy-holder.js';
 import { admissionReviewResponseSchema } from './response-schema.js';
 import { verificationDeadlineMs } from './timeout.js';
 import { drainOnClose } from './drain.js';
+import { parseReviewBody } from './parse-review-body.js';
 
 /** Above 6 MiB: an UPDATE carries the new and the old object, each up to the API server's 3 MiB. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
-
-/**
- * How request bodies are parsed: plain JSON.parse. A `__proto__` or `constructor` key is data here
- * (a ConfigMap's or a custom resource's keys may be named so): JSON.parse makes it an own
- * property, the engine reads and copies keys as own properties (src/json/set-key.ts), and nothing
- * merges request data into other objects. Fastify's default refuses such a body with 400, which
- * the API server treats as a failed call: the object was let through unjudged (Ignore) or blocked
- * for no reason (Fail). The benchmarks' null webhooks parse the same way.
- */
-export const JSON_PARSING = { onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' } as const;
 
 export interface ReadinessCheck {
   ok: boolean;
@@ -68,7 +59,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit,
     ...(deps.https ? { https: deps.https } : {}),
     return503OnClosing: true,
-    ...JSON_PARSING,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }) as unknown as FastifyInstance;
 
@@ -76,6 +66,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   // The API server sends JSON only; anything else is refused with 415 rather than parsed.
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
     const { status, body } = classifyRequestError(error, bodyLimit);
     deps.metrics.badRequests.inc({ reason: body.code });
@@ -170,4 +162,27 @@ function outcomeOf(status: ImageStatus): string {
   if (status.verified) return 'verified';
   if (status.ignored) return 'ignored';
   return status.unavailable ? 'unavailable' : 'unverified';
+}
+
+/**
+ * Request bodies are parsed by parseReviewBody: JSON.parse without the two managedFields no rule
+ * reads. A `__proto__` or `constructor` key is data (a ConfigMap's or a custom resource's keys may
+ * be named so): JSON.parse makes it an own property, the engine reads and copies keys as own
+ * properties (src/json/set-key.ts), and nothing merges request data into other objects. Fastify's
+ * default parser refuses such a body with 400, which the API server treats as a failed call: the
+ * object was let through unjudged (Ignore) or blocked for no reason (Fail). A syntax error gets
+ * fastify's own error, which quotes nothing of the body (V8's message quotes a piece of it, which
+ * may be a Secret's data).
+ */
+function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.length === 0) {
+    done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY());
+    return;
+  }
+  try {
+    done(null, parseReviewBody(text));
+  } catch {
+    done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY());
+  }
 }

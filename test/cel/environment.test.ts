@@ -103,6 +103,15 @@ t.test('a map literal with a key cel-js would leave out is a compile error', asy
   t.doesNotThrow(() => env.compile('{"name": 1, "Constructor": 2, "__proto": 3}'), 'other keys are fine');
 });
 
+t.test('reading metadata.managedFields, which rules never see, is a compile error', async (t) => {
+  for (const expression of ['has(object.metadata.managedFields)', 'object.metadata.?managedFields.orValue([]).size() > 0', 'oldObject.metadata["managedFields"]', 'namespaceObject.?metadata.?managedFields.hasValue()']) {
+    t.match(compileError(expression).message, /metadata\.managedFields is left out of every object rules see/, expression);
+  }
+  for (const expression of ['object.spec.managedFields', 'object.spec.template.metadata.managedFields', '[{"metadata": {"managedFields": 1}}].all(object, has(object.metadata.managedFields))']) {
+    t.doesNotThrow(() => env.compile(expression), `${expression}: a field of that name elsewhere is data`);
+  }
+});
+
 t.test('free identifiers exclude comprehension variables', async (t) => {
   const program = env.compile('object.items.exists(i, i.name == request.name) && params.x');
   t.same([...program.freeIdentifiers].sort(), ['object', 'params', 'request']);

@@ -182,11 +182,10 @@ t.test('objects under evaluation must be plain JSON: a class instance is refused
   t.throws(() => scan(builtin, { object: bare, operation: 'CREATE' }), /plain JSON; found an object without a prototype/);
 });
 
-t.test('the preparation walk passes metadata.managedFields by and converts everything else', async (t) => {
-  const { integersToBigInt } = await import('../../src/engine/prepare.js');
-  const managed = [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:replicas': {} } }, seen: 1 }];
-  const object: KubeObject = { kind: 'Deployment', metadata: { name: 'web', generation: 2, managedFields: managed }, spec: { replicas: 3, paused: null } };
-  integersToBigInt(object);
-  t.strictSame(object, { kind: 'Deployment', metadata: { name: 'web', generation: 2n, managedFields: managed }, spec: { replicas: 3n } });
-  t.equal(managed[0]?.seen, 1, 'managedFields left as sent');
+t.test('rules never see metadata.managedFields, of object, oldObject or namespaceObject', async (t) => {
+  const managed = () => [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:metadata': { 'f:labels': {} } } }];
+  const account = (): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa', namespace: 'team-a', managedFields: managed(), labels: { a: 'b' } } });
+  const namespaceObject: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', managedFields: managed() } };
+  const { findings } = evaluate(testRules, { object: account(), oldObject: account(), namespaceObject, operation: 'UPDATE' }, { phase: 'admission' });
+  t.equal(findings.find((f) => f.ruleId === 'metadata-keys')?.message, 'object: name,namespace,labels; oldObject: name,namespace,labels; namespaceObject: name');
 });

@@ -109,6 +109,27 @@ t.test('keys named __proto__ or constructor are data: the object is judged like 
   t.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype is untouched');
   await server.close();
 });
+t.test('managedFields, as the API server sends them: left out unread, and the verdict is the one without them', async (t) => {
+  const { server } = app();
+  // Compact, as the API server writes it: the form the webhook steps over without parsing.
+  const post = (payload: string) => server.inject({ method: 'POST', url: '/validate', payload, headers: { 'content-type': 'application/json' } });
+  const compact = (name: string): string => JSON.stringify(review(name));
+  const withFields = await post(compact('pod-becomes-privileged-managed-fields-update.json'));
+  const without = await post(compact('pod-becomes-privileged-update.json'));
+  t.equal(withFields.statusCode, 200, withFields.body);
+  const answer = (withFields.json() as { response: { uid: string; allowed: boolean; status?: { message: string } } }).response;
+  t.equal(answer.uid, 'uid-managed-fields');
+  t.equal(answer.allowed, false);
+  t.equal(answer.status?.message, (without.json() as { response: { status?: { message: string } } }).response.status?.message, 'the same denial');
+  const damaged = compact('pod-becomes-privileged-managed-fields-update.json').replace('"fieldsType":"FieldsV1"', '"fieldsType":"FieldsV1"]');
+  const refused = await post(damaged);
+  t.equal(refused.statusCode, 400, 'a body malformed inside managedFields is still refused');
+  t.match(refused.json(), { code: 'PAL_ERR_INVALID_JSON' });
+  const configMap = await post(compact('configmap-managed-fields-key-create.json'));
+  t.match((configMap.json() as { response: { warnings?: string[] } }).response.warnings?.join('\n'), /no-secrets-in-configmaps: .*"managedFields"/, 'a data key named managedFields is data, and its credential is found');
+  await server.close();
+});
+
 t.test('not ready: no rule set yet → 503, so the API server applies the failure policy', async (t) => {
   const { server, holder } = app(config(), { empty: true });
   const res = await server.inject({ method: 'POST', url: '/validate', payload: review('pod-privileged-create.json') });

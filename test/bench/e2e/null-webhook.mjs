@@ -1,6 +1,8 @@
 // The null webhook of the end-to-end benchmark: the same Fastify, TLS settings, certificate (the
-// cert dir `palisade serve` generated), body limit and JSON parsing as Palisade, on every path the
-// API server calls Palisade at, answering every AdmissionReview with allowed: true and its uid.
+// cert dir `palisade serve` generated) and body limit as Palisade, on every path the API server
+// calls Palisade at, answering every AdmissionReview with allowed: true and its uid. It parses the
+// whole body with JSON.parse (Palisade leaves out the managedFields no rule reads:
+// src/server/parse-review-body.ts).
 // Plain node, like `node dist/cli/bin.js serve`, so both start and run the same way.
 //
 // One concession to the benchmark: a server-side dry run (request.dryRun, never set on a measured
@@ -21,11 +23,13 @@ if (!certDir || !portText) {
 }
 const dist = new URL('../../../dist/', import.meta.url);
 const { tlsOptionsFromPem } = await import(new URL('server/tls-options.js', dist).href);
-const { DEFAULT_BODY_LIMIT, JSON_PARSING } = await import(new URL('server/app.js', dist).href);
+const { DEFAULT_BODY_LIMIT } = await import(new URL('server/app.js', dist).href);
 const app = Fastify({
   https: tlsOptionsFromPem({ certPem: readFileSync(join(certDir, 'tls.crt'), 'utf8'), keyPem: readFileSync(join(certDir, 'tls.key'), 'utf8') }),
   bodyLimit: DEFAULT_BODY_LIMIT,
-  ...JSON_PARSING,
+  // Plain JSON.parse of the whole body: the baseline is a webhook that reads all it is sent.
+  onProtoPoisoning: 'ignore',
+  onConstructorPoisoning: 'ignore',
   // The API server keeps connections open; without this, close() waits for them (a minute).
   forceCloseConnections: true,
 });
