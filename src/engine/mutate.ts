@@ -34,7 +34,7 @@ import {
   type RuleStep,
 } from './evaluate.js';
 import { isRecord, kindKey, podSpecView } from './pod-spec.js';
-import { integersToBigInt } from './prepare.js';
+import { dropManagedFields, integersToBigInt } from './prepare.js';
 import type { RuleSet } from './rule-set.js';
 import type { KubeObject, Resource } from './types.js';
 
@@ -99,6 +99,8 @@ export function mutationsFor(ruleSet: RuleSet, resource: Resource, options: Muta
   prepareObject(working.doc as KubeObject);
   const oldObject = resource.oldObject ? cloneJson(resource.oldObject) : resource.oldObject;
   if (oldObject) prepareObject(oldObject);
+  // As in evaluate(): not prepared (it may come from a typed client's cache), but no rule sees managedFields.
+  if (resource.namespaceObject) dropManagedFields(resource.namespaceObject);
   const prepared: Resource = { ...resource, oldObject };
 
   for (const rule of candidates) {

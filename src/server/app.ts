@@ -175,7 +175,9 @@ function outcomeOf(status: ImageStatus): string {
  * may be a Secret's data).
  */
 function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void): void {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let text = typeof body === 'string' ? body : body.toString('utf8');
+  // A leading byte order mark is ignored, as fastify's own parser did (RFC 8259 allows either).
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length === 0) {
     done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY());
     return;

@@ -152,6 +152,14 @@ t.test('without ruleIds every rule with mutations runs; with them, only those', 
   t.same(mutate(builtin, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }).ops, [], 'kinds no rule matches');
 });
 
+t.test('mutations never see metadata.managedFields, of object, oldObject or namespaceObject', async (t) => {
+  const managed = () => [{ manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:metadata': { 'f:labels': {} } } }];
+  const account = (): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa', managedFields: managed(), labels: { a: 'b' } } });
+  const namespaceObject: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', managedFields: managed() } };
+  const result = mutationsFor(testRules, { object: account(), oldObject: account(), namespaceObject, operation: 'UPDATE' }, { ruleIds: new Set(['metadata-keys']) });
+  t.same(result.ops, [{ op: 'add', path: '/metadata/labels/seen', value: 'name.labels-name.labels-name' }]);
+});
+
 t.test('a mutation that goes wrong is reported, never thrown, and never yields an invalid patch', async (t) => {
   const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'app' }, data: { a: '1' } };
   let result: Mutations | undefined;

@@ -88,6 +88,8 @@ t.test('bad input: malformed JSON, wrong shapes, wrong media type and oversized 
   (update.request.oldObject as { metadata: { annotations: Record<string, string> } }).metadata.annotations = { pad };
   const large = await post(JSON.stringify(update));
   t.equal(large.statusCode, 200, 'an UPDATE with two ~3 MiB objects is accepted');
+  const marked = await post(`\ufeff${reviewText('pod-privileged-create.json')}`);
+  t.equal(marked.statusCode, 200, 'a leading byte order mark is ignored');
   await server.close();
 });
 

@@ -52,6 +52,9 @@ t.test('a key named managedFields anywhere else is data and stays', async (t) =>
     'a key ending in an escaped quote': { request: { object: { metadata: { 'x"managedFields': ['kept'], managedFields: [{}] } } } },
     'the request itself': { request: { managedFields: ['kept'], object: { metadata: { managedFields: [{}] } } } },
     'not an array': { request: { object: { metadata: { managedFields: 'text' } } } },
+    // The placeholder put where managedFields belongs, to pass off another value as stepped over.
+    'the placeholder, spelled by the client': { request: { object: { metadata: { managedFields: '\u0000managedFields' }, spec: { managedFields: ['kept'] } } } },
+    'the placeholder in oldObject': { request: { oldObject: { metadata: { managedFields: '\u0000managedFields' } }, x: { managedFields: ['kept'] } } },
   };
   for (const [what, review] of Object.entries(cases)) sameAsJsonParse(t, JSON.stringify(review), what);
   const spec = parseReviewBody(JSON.stringify(cases['a custom resource field holding an array'])) as { request: { object: { spec: { managedFields: unknown } } } };
