@@ -14,7 +14,15 @@ export const WARNINGS_BUDGET = 2048;
 /** One line, no tabs or newlines, other control characters escaped, at most `max` characters. */
 export function oneLine(text: string, max: number): string {
   const flat = escapeUnsafe(text.replace(/\s+/g, ' ').trim());
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  if (flat.length <= max) return flat;
+  // Cut before an escape (`\u{1b}`) or a surrogate pair the limit would split: half of either
+  // reads as something else.
+  let cut = max - 1;
+  const escape = flat.lastIndexOf('\\u{', cut - 1);
+  if (escape >= 0 && flat.indexOf('}', escape) >= cut) cut = escape;
+  const last = flat.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--;
+  return `${flat.slice(0, cut)}…`;
 }
 
 /** `rule-id: detail` for each rule (a rule's several findings share one line). */
