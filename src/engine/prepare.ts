@@ -13,7 +13,7 @@ export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /**
  * metadata.managedFields records which manager set which field, for server-side apply: often the
  * largest part of an object the API server sends, and nothing a posture rule judges. Rules never
- * see it, in admission, audit and scan alike (docs/rules.md), and the webhook does not even build
+ * see it, in admission, audit and scan alike (docs/authoring.md), and the webhook does not even build
  * it (src/server/parse-review-body.ts).
  */
 export function dropManagedFields(object: KubeObject): void {
