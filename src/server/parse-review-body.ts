@@ -15,6 +15,8 @@
  * body.
  */
 
+import { isRecord } from '../engine/pod-spec.js';
+
 const KEY = '"managedFields":[';
 /** What a stepped-over value is replaced with; the API server always sends an array there. */
 const PLACEHOLDER = '\u0000managedFields';
@@ -68,12 +70,14 @@ function removePlaceholders(review: unknown): number {
 }
 
 function metadataOf(review: unknown): (Record<string, unknown> | undefined)[] {
-  const request = recordOr(recordOr(review)?.['request']);
-  return [recordOr(recordOr(request?.['object'])?.['metadata']), recordOr(recordOr(request?.['oldObject'])?.['metadata'])];
+  const request = field(review, 'request');
+  return [field(field(request, 'object'), 'metadata'), field(field(request, 'oldObject'), 'metadata')];
 }
 
-function recordOr(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+/** value[key], when both are maps. */
+function field(value: unknown, key: string): Record<string, unknown> | undefined {
+  const child = isRecord(value) ? value[key] : undefined;
+  return isRecord(child) ? child : undefined;
 }
 
 // Character codes.
