@@ -11,8 +11,9 @@
  * the order rotated from round to round; each run gets a fresh namespace, a warm-up, then
  * `--seconds` of `--concurrency` clients creating Pods (load.ts), and its namespace is deleted
  * (Pods and all) before the next. Reported: medians over rounds, the throughput ratios
- * palisade / null and palisade / none, and CPU per Pod of each process (cpu.ts), the webhooks
- * switched off included.
+ * palisade / null and palisade / none (of the medians, and paired within rounds with a 95%
+ * confidence interval and whether it shows the target: paired.ts), and CPU per Pod of each process
+ * (cpu.ts), the webhooks switched off included. Results of several runs pool with pool.ts.
  * No timed assertions; results are discussed in BENCHMARKS.md.
  *
  * The code under test is dist/ (what ships): run `npm run build` first; `npm run bench:e2e` does.
