@@ -4,11 +4,12 @@
  * guard on Palisade's own namespace labels. Each returns the reason in words for logs and metrics.
  */
 import type { PalisadeConfig, UserMatch } from '../config/types.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
 import type { KubeObject, UserInfo } from '../engine/types.js';
 import { parseMode } from '../policy/modes.js';
 import type { AdmissionRequest } from './review.js';
+import { isRecord } from '../json/is-record.js';
 
 export const PALISADE_LABEL_PREFIX = 'palisade.dev/';
 

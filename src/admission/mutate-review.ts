@@ -7,7 +7,7 @@
  * verification configured, verified images are also pinned to their digests (pin-images.ts).
  */
 import { stampResponse } from '../cluster/exception-stamp.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import { mutationsFor, type MutationError } from '../engine/mutate.js';
 import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
 import type { Resource } from '../engine/types.js';
@@ -17,6 +17,7 @@ import { allowed } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './review.js';
 import type { AdmissionContext } from './validate.js';
 import type { PalisadeConfig } from '../config/types.js';
+import { isRecord } from '../json/is-record.js';
 
 export const MUTATE_LABEL = 'palisade.dev/mutate';
 

@@ -6,7 +6,7 @@
 import { reviewPalisadeResource } from '../cluster/admission.js';
 import type { PalisadeConfig } from '../config/types.js';
 import { evaluate } from '../engine/evaluate.js';
-import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
+import { kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { Finding, ImageStatus, KubeObject, RequestView, Resource } from '../engine/types.js';
 import { decide } from '../policy/decide.js';
@@ -19,6 +19,7 @@ import { servedBy, type Registration } from './registration.js';
 import { allowed, denied, type ResponseParts } from './responses.js';
 import type { AdmissionRequest, AdmissionResponse } from './review.js';
 import { fitWarnings, oneLine, warningLines } from './warnings.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface AdmissionContext {
   ruleSet: RuleSet;

@@ -17,7 +17,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { PalisadeConfig } from '../config/types.js';
 import { evaluate, prepareObject } from '../engine/evaluate.js';
 import { AuditImages, type ImageVerification } from './audit-images.js';
-import { isRecord, kindKey } from '../engine/pod-spec.js';
+import { kindKey } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import { matchesAnyGlob } from '../engine/selectors.js';
 import type { ClusterContext, Finding, KubeObject, Resource } from '../engine/types.js';
@@ -29,6 +29,7 @@ import { kubeApiFor, type KubeApi } from './kube-api.js';
 import { listPages } from './list.js';
 import { metadataReader, OwnerResolver, ownerNodeOf } from './owners.js';
 import type { AuditResult } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface AuditProgress {
   /** The kind being read, as in objectsByKind (`Pod`, `apps/Deployment`). */

@@ -5,8 +5,9 @@
  * at most once each. A group whose discovery fails (an aggregated API that is down) is reported,
  * not fatal: the rest of the cluster is still audited.
  */
-import { isRecord } from '../engine/pod-spec.js';
+
 import type { KubeApi } from './kube-api.js';
+import { isRecord } from '../json/is-record.js';
 
 /** One listable (or not) resource of one group, in the group's preferred version. */
 export interface ApiResource {

@@ -8,9 +8,10 @@
  * are not yielded twice.
  */
 import type { KubeObject } from '../engine/types.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import { apiVersionOf, collectionPath, type ApiResource } from './discovery.js';
 import { KubeApiError, METADATA_LIST_ACCEPT, type KubeApi } from './kube-api.js';
+import { isRecord } from '../json/is-record.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_MAX_RESTARTS = 3;

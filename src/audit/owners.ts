@@ -12,13 +12,14 @@
  * → Deployment `web`).
  */
 import { setKey } from '../json/set-key.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import type { KubeObject } from '../engine/types.js';
 import { subjectOf } from '../policy/subject.js';
 import { apiVersionOf, collectionPath, type Discovery } from './discovery.js';
 import { KubeApiError, METADATA_ACCEPT, type KubeApi } from './kube-api.js';
 import { listObjects } from './list.js';
 import type { ObjectRef } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 /** An ownerReference with `controller: true`. */
 export interface ControllerRef {

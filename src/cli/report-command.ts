@@ -173,7 +173,6 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   return EXIT_OK;
 }
 
-
 /** The rollout report in a format, from reports stored in the cluster or built by `palisade audit`. */
 export function rollout(reports: Report[], load: LoadedPolicy, namespaces: string[], teamLabel: string | undefined, format: string, now: Date): string {
   const report = buildRolloutReport({

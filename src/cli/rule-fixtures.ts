@@ -6,12 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { evaluate } from '../engine/evaluate.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject, RequestView, Resource } from '../engine/types.js';
 import type { CompiledRule, Operation } from '../rules/types.js';
 import { addText, type Manifest, type ManifestRead } from '../scan/manifests.js';
 import { clusterContextOf } from '../scan/scan.js';
+import { isRecord } from '../json/is-record.js';
 
 export type Expectation = 'pass' | 'fail';
 

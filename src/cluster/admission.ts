@@ -23,6 +23,7 @@ import { formatProblem } from '../rules/problems.js';
 import { CREATED_BY_ANNOTATION, EXCEPTION_KIND, PALISADE_GROUP, RULE_KIND, type PalisadeKind } from './api-names.js';
 import { clusterExceptionRefusals, createdAtOf } from './exception-policy.js';
 import { createdByOf, parseExceptionResource, rulesFromResources } from './resources.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface PalisadeResourceContext {
   /** The rule set being served: a Rule resource is compiled with its CEL limits and pod templates. */
@@ -175,8 +176,4 @@ function count(n: number, noun: string): string {
 function nameOf(request: AdmissionRequest, object: Record<string, unknown>): string {
   const metadata = isRecord(object['metadata']) ? object['metadata'] : {};
   return typeof metadata['name'] === 'string' && metadata['name'] ? metadata['name'] : (request.name ?? '');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

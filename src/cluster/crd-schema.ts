@@ -19,6 +19,7 @@
  * Any other JSON Schema keyword is an error, so a change to the source schemas that the converter
  * does not understand fails the CRD test instead of being silently dropped.
  */
+import { isRecord } from '../json/is-record.js';
 
 export type StructuralType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
 
@@ -126,10 +127,6 @@ function enumValue(value: unknown, type: StructuralType, path: string): string |
 
 function join(path: string, name: string): string {
   return path ? `${path}.${name}` : name;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -13,6 +13,7 @@ import { allowed } from '../admission/responses.js';
 import type { AdmissionRequest, AdmissionResponse } from '../admission/review.js';
 import { CREATED_BY_ANNOTATION, EXCEPTION_KIND, PALISADE_GROUP } from './api-names.js';
 import { createdByOf } from './resources.js';
+import { isRecord } from '../json/is-record.js';
 
 /**
  * The patch for an Exception CREATE or UPDATE, or undefined when there is nothing to change or the
@@ -62,8 +63,4 @@ function setAnnotation(object: Record<string, unknown>, value: string | undefine
   if (!isRecord(metadata)) return [{ op: 'add', path: '/metadata', value: { annotations: { [CREATED_BY_ANNOTATION]: value } } }];
   if (!isRecord(annotations)) return [{ op: 'add', path: '/metadata/annotations', value: { [CREATED_BY_ANNOTATION]: value } }];
   return [{ op: 'add', path: pointer, value }];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

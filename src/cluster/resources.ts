@@ -22,6 +22,7 @@ import { parseRuleFile, type LoadedRule, type RuleLoad } from '../rules/loader.j
 import type { FileProblem } from '../rules/problems.js';
 import { CREATED_BY_ANNOTATION, EXCEPTION_KIND, PALISADE_API_VERSION, RULE_KIND, type PalisadeKind } from './api-names.js';
 import { clusterExceptionRefusals, createdAtOf } from './exception-policy.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface RefusedException {
   name: string;
@@ -184,8 +185,4 @@ export function createdByOf(object: unknown): string | undefined {
 
 function metadataOf(object: unknown): Record<string, unknown> {
   return isRecord(object) && isRecord(object['metadata']) ? object['metadata'] : {};
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

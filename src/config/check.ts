@@ -9,6 +9,7 @@ import { exceptionSchema, parseExpiresAt } from '../policy/exception-file.js';
 import type { FileProblem } from '../rules/problems.js';
 import { RULE_ID_PATTERN } from '../rules/rule-schema.js';
 import { SYSTEM_NAMESPACES } from './defaults.js';
+import { isRecord } from '../json/is-record.js';
 
 /** Makes a problem located at a field of the configuration file. */
 export type ProblemAt = (path: readonly (string | number)[], message: string) => FileProblem;
@@ -112,8 +113,4 @@ export function valueAt(value: unknown, path: Path): unknown {
     else node = isRecord(node) && Object.hasOwn(node, part) ? node[part] : undefined;
   }
   return node;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -11,12 +11,13 @@ import type { PolicyException } from '../policy/types.js';
 import { fieldName, formatProblem, type FileProblem } from '../rules/problems.js';
 import { compileSchema, schemaProblems } from '../rules/schema-validator.js';
 import { readYamlDocuments, splitFieldPath } from '../rules/yaml-documents.js';
-import { exceptionKey, isRecord, semanticProblems, valueAt, type ProblemAt } from './check.js';
+import { exceptionKey, semanticProblems, valueAt, type ProblemAt } from './check.js';
 import { defaultConfig } from './defaults.js';
 import { CONFIG_KIND, configSchema, schemaAt, type RawConfig } from './schema.js';
 import { sourceLines, type SourceLines } from './source-lines.js';
 import { closest, didYouMean } from './suggest.js';
 import type { PalisadeConfig } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface ConfigLoad {
   /** Present only when there are no problems. */

@@ -33,7 +33,7 @@ import { ownerNodeOf, type OwnerNode, type OwnerResolver } from '../audit/owners
 import type { AuditEntry } from '../audit/types.js';
 import type { PalisadeConfig } from '../config/types.js';
 import { prepareObject } from '../engine/evaluate.js';
-import { isRecord, kindKey } from '../engine/pod-spec.js';
+import { kindKey } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import { matchesAnyGlob } from '../engine/selectors.js';
 import type { KubeObject } from '../engine/types.js';
@@ -45,6 +45,7 @@ import { abortableSleep, KindWatch, type WatchTiming } from './kind-watch.js';
 import type { ComplianceInputs, ControllerMetrics } from './metrics.js';
 import type { ReportSink, ReportSource } from './report-sink.js';
 import type { WatchApi, WatchEvent } from './watch-stream.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface LoopPolicy {
   ruleSet: RuleSet;

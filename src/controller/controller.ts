@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeApiFor, type KubeApi } from '../audit/kube-api.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import { EXCEPTION_KIND, PALISADE_GROUP, PALISADE_VERSION, RULE_KIND } from '../cluster/api-names.js';
 import { LeaseElector } from '../kube/lease.js';
 import { ensureReportCrds } from '../kube/report-crds.js';
@@ -32,6 +32,7 @@ import { createControllerMetrics, type ControllerMetrics } from './metrics.js';
 import { writerSink } from './report-sink.js';
 import { ResourceMirror } from './resource-mirror.js';
 import { kubeWatchFor } from './watch-stream.js';
+import { isRecord } from '../json/is-record.js';
 
 export const LEASE_NAME = 'palisade-audit';
 

@@ -10,11 +10,12 @@ import type { PathAnchor } from '../cel/path-of.js';
 import { classRunsIn, type Phase } from '../rules/classes.js';
 import type { CompiledRule, CompiledValidation } from '../rules/types.js';
 import { findingFor } from './finding.js';
-import { CONTAINER_LISTS, isRecord, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
+import { CONTAINER_LISTS, kindKey, podSpecView, type PodSpecView } from './pod-spec.js';
 import { dropManagedFields, integersToBigInt, redactSecrets } from './prepare.js';
 import type { RuleSet } from './rule-set.js';
 import { labelsOf, matchesAnyGlob, matchesLabelSelector } from './selectors.js';
 import type { ClusterContext, Finding, KubeObject, Resource } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface EvaluationOptions {
   phase: Phase;

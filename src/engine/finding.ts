@@ -4,8 +4,9 @@
  * exceptions can target injected sidecars.
  */
 import type { CompiledRule, CompiledValidation } from '../rules/types.js';
-import { CONTAINER_LISTS, isRecord, type PodSpecView } from './pod-spec.js';
+import { CONTAINER_LISTS, type PodSpecView } from './pod-spec.js';
 import type { Finding, FindingResult, KubeObject } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface FindingInput {
   rule: CompiledRule;

@@ -33,10 +33,11 @@ import {
   prepareObject,
   type RuleStep,
 } from './evaluate.js';
-import { isRecord, kindKey, podSpecView } from './pod-spec.js';
+import { kindKey, podSpecView } from './pod-spec.js';
 import { dropManagedFields, integersToBigInt } from './prepare.js';
 import type { RuleSet } from './rule-set.js';
 import type { KubeObject, Resource } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface MutationOptions {
   /**

@@ -5,6 +5,7 @@
  */
 import { setKey } from '../json/set-key.js';
 import type { KubeObject } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface PodTemplateLocation {
   /** API group; '' for the core group. */
@@ -69,8 +70,4 @@ export function podSpecView(object: KubeObject, location: PodTemplateLocation | 
     spec: node,
     specPath: location.specPath.join('.'),
   };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

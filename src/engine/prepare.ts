@@ -4,8 +4,9 @@
  * become BigInt so `object.spec.replicas * 2` is CEL int arithmetic. The engine owns the objects
  * it is given.
  */
-import { isRecord } from './pod-spec.js';
+
 import type { KubeObject } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export const REDACTED = '[redacted]';
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

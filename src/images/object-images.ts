@@ -4,10 +4,11 @@
  */
 import { setKey } from '../json/set-key.js';
 import { apiGroupOf } from '../engine/evaluate.js';
-import { isRecord, kindKey, podSpecView } from '../engine/pod-spec.js';
+import { kindKey, podSpecView } from '../engine/pod-spec.js';
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject } from '../engine/types.js';
 import { VERIFIER_DEFAULTS, type ImageVerifier } from './verifier.js';
+import { isRecord } from '../json/is-record.js';
 
 export function imagesOf(object: KubeObject, ruleSet: RuleSet): string[] {
   const kind = typeof object['kind'] === 'string' ? object['kind'] : '';

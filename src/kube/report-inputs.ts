@@ -8,10 +8,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { EXCEPTION_KIND, PALISADE_GROUP, PALISADE_VERSION, RULE_KIND } from '../cluster/api-names.js';
 import { DEFAULT_PAGE_SIZE, kubeRequestError } from './report-store.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../json/is-record.js';
 
 export interface PagedReadOptions {
   pageSize?: number;

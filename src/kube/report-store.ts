@@ -16,6 +16,7 @@ import { readReport } from '../reports/read-report.js';
 import type { Report } from '../reports/types.js';
 import { untilAborted } from './until-aborted.js';
 import { FIELD_MANAGER } from './webhook-reconciler.js';
+import { isRecord } from '../json/is-record.js';
 
 export const OPENREPORTS_GROUP = 'openreports.io';
 export const OPENREPORTS_VERSION = 'v1alpha1';
@@ -43,10 +44,6 @@ export class KubeRequestError extends Error {
     this.reason = reason;
     this.retryAfterMs = retryAfterMs;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** True for an AbortSignal's rejection: never retried, never wrapped. */

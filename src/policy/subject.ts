@@ -4,10 +4,11 @@
  * named `<deployment>-<pod-template-hash>`, so the Deployment is inferred without a cluster read.
  */
 import { apiGroupOf } from '../engine/evaluate.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import { labelsOf } from '../engine/selectors.js';
 import type { OwnerRef, Resource } from '../engine/types.js';
 import type { Subject } from './types.js';
+import { isRecord } from '../json/is-record.js';
 
 export function subjectOf(resource: Resource): Subject {
   const object = resource.object;

@@ -18,10 +18,7 @@ import {
   type ResultStatus,
   type Timestamp,
 } from './types.js';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../json/is-record.js';
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

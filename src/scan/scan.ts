@@ -3,7 +3,7 @@
  * decide step as admission, so a rule behaves identically in CI and at `kubectl apply`.
  */
 import { evaluate } from '../engine/evaluate.js';
-import { isRecord } from '../engine/pod-spec.js';
+
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ClusterContext, ImageStatus, KubeObject } from '../engine/types.js';
 import { decide } from '../policy/decide.js';
@@ -13,6 +13,7 @@ import type { InputProblem, ResourceRef, ResourceResult, ScanReport, ScanSummary
 import { scoreStandards } from '../standards/score.js';
 import type { Standard } from '../standards/types.js';
 import type { Manifest } from './manifests.js';
+import { isRecord } from '../json/is-record.js';
 
 export interface ScanInput {
   manifests: readonly Manifest[];

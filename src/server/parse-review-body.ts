@@ -14,8 +14,7 @@
  * any surprise sends the body through plain JSON.parse, which also gives the error of a malformed
  * body.
  */
-
-import { isRecord } from '../engine/pod-spec.js';
+import { isRecord } from '../json/is-record.js';
 
 const KEY = '"managedFields":[';
 /** What a stepped-over value is replaced with; the API server always sends an array there. */
