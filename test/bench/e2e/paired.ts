@@ -37,20 +37,36 @@ export function t95(df: number): number {
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
 }
 
-/** Count, mean and sample standard deviation of the logs of the valid (positive, finite) ratios. */
-function logStats(perRound: readonly number[]): { n: number; mean: number; sd: number } {
-  const logs = perRound.filter((r) => Number.isFinite(r) && r > 0).map(Math.log);
-  const n = logs.length;
-  const mean = n === 0 ? Number.NaN : logs.reduce((a, b) => a + b, 0) / n;
-  const sd = n < 2 ? Number.NaN : Math.sqrt(logs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  return { n, mean, sd };
+export interface MeanInterval {
+  n: number;
+  mean: number;
+  /** Sample standard deviation; NaN with fewer than two values. */
+  sd: number;
+  /** Student-t 95% confidence interval of the mean; undefined with fewer than two values. */
+  low?: number;
+  high?: number;
+}
+
+/** Mean of finite values with a Student-t 95% confidence interval. */
+export function meanInterval(values: readonly number[]): MeanInterval {
+  const xs = values.filter(Number.isFinite);
+  const n = xs.length;
+  const mean = n === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { n, mean, sd: Number.NaN };
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const half = (t95(n - 1) * sd) / Math.sqrt(n);
+  return { n, mean, sd, low: mean - half, high: mean + half };
+}
+
+/** The interval of the logs of the usable (positive, finite) ratios. */
+function logInterval(perRound: readonly number[]): MeanInterval {
+  return meanInterval(perRound.filter((r) => Number.isFinite(r) && r > 0).map(Math.log));
 }
 
 export function pairedEstimate(perRound: readonly number[]): PairedEstimate {
-  const { n, mean, sd } = logStats(perRound);
-  if (n < 2) return { rounds: n, geometricMean: Math.exp(mean) };
-  const half = t95(n - 1) * sd / Math.sqrt(n);
-  return { rounds: n, geometricMean: Math.exp(mean), low: Math.exp(mean - half), high: Math.exp(mean + half) };
+  const { n, mean, low, high } = logInterval(perRound);
+  if (low === undefined || high === undefined) return { rounds: n, geometricMean: Math.exp(mean) };
+  return { rounds: n, geometricMean: Math.exp(mean), low: Math.exp(low), high: Math.exp(high) };
 }
 
 /**
@@ -65,15 +81,19 @@ export function verdict(estimate: PairedEstimate, target: number): Verdict {
   return 'undecided';
 }
 
+/** Where roundsFor stops counting. */
+export const MAX_ROUNDS = 10_000;
+
 /**
  * How many rounds would narrow the interval to ±`margin` (as a factor: 0.05 for ±5%) at the spread
- * these rounds showed. An estimate for planning runs; undefined with fewer than two rounds.
+ * these rounds showed (at most MAX_ROUNDS). An estimate for planning runs; undefined with fewer than
+ * two rounds.
  */
 export function roundsFor(perRound: readonly number[], margin: number): number | undefined {
-  const { n, sd } = logStats(perRound);
+  const { n, sd } = logInterval(perRound);
   if (n < 2) return undefined;
   const width = Math.log(1 + margin);
   let rounds = 2;
-  while (rounds < 10_000 && (t95(rounds - 1) * sd) / Math.sqrt(rounds) > width) rounds++;
+  while (rounds < MAX_ROUNDS && (t95(rounds - 1) * sd) / Math.sqrt(rounds) > width) rounds++;
   return rounds;
 }

@@ -1,6 +1,7 @@
 /**
- * `node --import tsx test/bench/e2e/pool.ts RESULTS.json...`: the Palisade / null webhook ratio of
- * each `npm run bench:e2e -- --json FILE` result, and of all their rounds pooled. One run of 9
+ * `node --import tsx test/bench/e2e/pool.ts RESULTS.json...`: the Palisade / null webhook ratio, and
+ * Palisade's own cost from CPU (report.ts), of each `npm run bench:e2e -- --json FILE` result and of
+ * all their rounds pooled. One run of 9
  * rounds rarely narrows the interval enough on a noisy machine; several runs of the same build
  * together can. Pool only runs of the same code and settings: the tool cannot tell.
  */
@@ -19,7 +20,8 @@ const describe = (p: PairedEstimate): string =>
   (p.low === undefined || p.high === undefined ? '' : ` (95% CI ${p.low.toFixed(3)}–${p.high.toFixed(3)}×)`) +
   `; target ≥ ${PALISADE_TO_NULL_TARGET}×: ${verdict(p, PALISADE_TO_NULL_TARGET)}`;
 
-const pooled: number[] = [];
+const pooledRatio: number[] = [];
+const pooledOwn: number[] = [];
 for (const file of files) {
   let runs: Run[];
   try {
@@ -30,10 +32,11 @@ for (const file of files) {
     process.stderr.write(`${file}: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const { perRound } = summarise(runs).ratios.palisadeToNull;
-  pooled.push(...perRound);
-  console.log(`${file}: palisade / null ${describe(pairedEstimate(perRound))}`);
+  const summary = summarise(runs);
+  pooledRatio.push(...summary.ratios.palisadeToNull.perRound);
+  pooledOwn.push(...summary.ownCost.perRound);
+  console.log(`${file}:\n  palisade / null ${describe(summary.ratios.palisadeToNull.paired)}\n  own cost from CPU ${describe(summary.ownCost.paired)}`);
 }
-console.log(`pooled: palisade / null ${describe(pairedEstimate(pooled))}`);
-const needed = roundsFor(pooled, 0.05);
-if (needed !== undefined) console.log(`at the pooled spread between rounds, about ${needed} rounds narrow the interval to ±5%`);
+console.log(`pooled:\n  palisade / null ${describe(pairedEstimate(pooledRatio))}\n  own cost from CPU ${describe(pairedEstimate(pooledOwn))}`);
+const needed = roundsFor(pooledRatio, 0.05);
+if (needed !== undefined) console.log(`at the pooled spread of palisade / null between rounds, about ${needed} rounds narrow its interval to ±5%`);
