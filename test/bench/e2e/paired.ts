@@ -76,8 +76,10 @@ export function pairedEstimate(perRound: readonly number[]): PairedEstimate {
  */
 export function verdict(estimate: PairedEstimate, target: number): Verdict {
   if (estimate.low === undefined || estimate.high === undefined) return 'undecided';
-  if (estimate.low >= target) return 'met';
-  if (estimate.high < target) return 'not met';
+  // exp(log(x)) need not give x back exactly: a steady ratio equal to the target is at it.
+  const slack = target * 1e-12;
+  if (estimate.low >= target - slack) return 'met';
+  if (estimate.high < target - slack) return 'not met';
   return 'undecided';
 }
 
@@ -87,12 +89,12 @@ export const MAX_ROUNDS = 10_000;
 /**
  * How many rounds would narrow the interval to ±`margin` (as a factor: 0.05 for ±5%) at the spread
  * these rounds showed (at most MAX_ROUNDS). An estimate for planning runs; undefined with fewer than
- * two rounds.
+ * two rounds or a margin that is not a positive number.
  */
 export function roundsFor(perRound: readonly number[], margin: number): number | undefined {
   const { n, sd } = logInterval(perRound);
-  if (n < 2) return undefined;
-  const width = Math.log(1 + margin);
+  if (n < 2 || !(margin > 0) || !Number.isFinite(margin)) return undefined;
+  const width = Math.log1p(margin);
   let rounds = 2;
   while (rounds < MAX_ROUNDS && (t95(rounds - 1) * sd) / Math.sqrt(rounds) > width) rounds++;
   return rounds;

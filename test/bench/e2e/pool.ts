@@ -1,13 +1,15 @@
 /**
  * `node --import tsx test/bench/e2e/pool.ts RESULTS.json...`: the Palisade / null webhook ratio, and
  * Palisade's own cost from CPU (report.ts), of each `npm run bench:e2e -- --json FILE` result and of
- * all their rounds pooled. One run of 9
- * rounds rarely narrows the interval enough on a noisy machine; several runs of the same build
- * together can. Pool only runs of the same code and settings: the tool cannot tell.
+ * all their rounds pooled. One run of 9 rounds rarely narrows the throughput ratio's interval enough
+ * on a noisy machine; several runs of the same build together can. Pool only runs of the same code
+ * and settings (the tool cannot tell), and whole cycles of rounds: rotation cancels a drift within
+ * rounds only over a multiple of three. Rounds of different runs are treated as independent; when
+ * the runs themselves differ, the pooled interval is too narrow, so read it beside each run's.
  */
 import { readFileSync } from 'node:fs';
-import { pairedEstimate, roundsFor, verdict, type PairedEstimate } from './paired.js';
-import { PALISADE_TO_NULL_TARGET, summarise, type Run } from './report.js';
+import { meanInterval, pairedEstimate, type PairedEstimate } from './paired.js';
+import { PALISADE_TO_NULL_TARGET, summarise, targetLine, type Run } from './report.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -15,13 +17,26 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-const describe = (p: PairedEstimate): string =>
-  `${p.geometricMean.toFixed(3)}× over ${p.rounds} rounds` +
-  (p.low === undefined || p.high === undefined ? '' : ` (95% CI ${p.low.toFixed(3)}–${p.high.toFixed(3)}×)`) +
-  `; target ≥ ${PALISADE_TO_NULL_TARGET}×: ${verdict(p, PALISADE_TO_NULL_TARGET)}`;
+const describe = (p: PairedEstimate, perRound: readonly number[]): string =>
+  p.rounds === 0
+    ? 'no round with both webhooks'
+    : `${p.geometricMean.toFixed(3)}× over ${p.rounds} rounds` +
+      (p.low === undefined || p.high === undefined ? '' : ` (95% CI ${p.low.toFixed(3)}–${p.high.toFixed(3)}×)`) +
+      `; target ≥ ${PALISADE_TO_NULL_TARGET}×: ${targetLine(p, perRound)}`;
 
-const pooledRatio: number[] = [];
-const pooledOwn: number[] = [];
+const microseconds = (values: readonly number[]): string => {
+  const m = meanInterval(values);
+  return m.n === 0 ? '—' : `${m.mean.toFixed(0)} µs${m.low === undefined || m.high === undefined ? '' : ` (95% CI ${m.low.toFixed(0)} to ${m.high.toFixed(0)})`} per Pod`;
+};
+
+function report(label: string, ratio: number[], own: number[], webhookDelta: number[], othersDelta: number[]): void {
+  console.log(`${label}:`);
+  console.log(`  palisade / null: ${describe(pairedEstimate(ratio), ratio)}`);
+  console.log(`  own cost from CPU: ${describe(pairedEstimate(own), own)}`);
+  console.log(`  Palisade's webhook − the null webhook's: ${microseconds(webhookDelta)}; the other processes, Palisade's runs − null's: ${microseconds(othersDelta)}`);
+}
+
+const pooled = { ratio: [] as number[], own: [] as number[], webhook: [] as number[], others: [] as number[] };
 for (const file of files) {
   let runs: Run[];
   try {
@@ -32,11 +47,12 @@ for (const file of files) {
     process.stderr.write(`${file}: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const summary = summarise(runs);
-  pooledRatio.push(...summary.ratios.palisadeToNull.perRound);
-  pooledOwn.push(...summary.ownCost.perRound);
-  console.log(`${file}:\n  palisade / null ${describe(summary.ratios.palisadeToNull.paired)}\n  own cost from CPU ${describe(summary.ownCost.paired)}`);
+  const { ratios, ownCost } = summarise(runs);
+  const rounds = new Set(runs.map((r) => r.round)).size;
+  report(`${file}${rounds % 3 === 0 ? '' : ` (${rounds} rounds: not whole cycles of the rotation)`}`, ratios.palisadeToNull.perRound, ownCost.perRound, ownCost.webhookDeltaUs, ownCost.othersDeltaUs);
+  pooled.ratio.push(...ratios.palisadeToNull.perRound);
+  pooled.own.push(...ownCost.perRound);
+  pooled.webhook.push(...ownCost.webhookDeltaUs);
+  pooled.others.push(...ownCost.othersDeltaUs);
 }
-console.log(`pooled:\n  palisade / null ${describe(pairedEstimate(pooledRatio))}\n  own cost from CPU ${describe(pairedEstimate(pooledOwn))}`);
-const needed = roundsFor(pooledRatio, 0.05);
-if (needed !== undefined) console.log(`at the pooled spread of palisade / null between rounds, about ${needed} rounds narrow its interval to ±5%`);
+report('pooled', pooled.ratio, pooled.own, pooled.webhook, pooled.others);

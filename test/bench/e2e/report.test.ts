@@ -34,15 +34,28 @@ t.test('own cost from CPU: the null run over itself plus Palisade\'s extra webho
   t.equal(ownCost.perRound.length, 2);
   t.ok(Math.abs((ownCost.perRound[0] as number) - 5300 / 5500) < 1e-12, `round 1: ${ownCost.perRound[0]}`);
   t.ok(Math.abs((ownCost.perRound[1] as number) - 5300 / 5400) < 1e-12, `round 2: ${ownCost.perRound[1]}`);
-  t.same(ownCost.othersDeltaUs.mean, 400, 'the others: 0 and +800 µs per Pod');
+  t.same(ownCost.othersDeltaUs, [0, 800], 'the others: 0 and +800 µs per Pod');
+  t.same(ownCost.webhookDeltaUs, [200, 100]);
+  t.ok(Math.abs((ownCost.cpuRatio.perRound[1] as number) - 5300 / 6200) < 1e-12, 'the whole CPU ratio keeps the others\' swing');
   t.ok(Math.abs(ownCost.paired.geometricMean - Math.sqrt((5300 / 5500) * (5300 / 5400))) < 1e-12);
   t.ok(Math.abs((ratios.palisadeToNull.perRound[1] as number) - 300 / 420) < 1e-12, 'the throughput ratio keeps the noise');
 
   const text = formatReport(summarise(runs), runs, LABELS);
   t.match(text, /Palisade's own cost from CPU .*: 0\.973× \(95% CI [\d.]+–[\d.]+×\); per round: 0\.964, 0\.981/);
-  t.match(text, /Palisade's runs − the null webhook's: mean 400 µs/);
+  t.match(text, /the other processes, Palisade's runs − the null webhook's: 400 µs \(95% CI -\d+ to \d+\) per Pod/);
+  t.match(text, /Palisade's webhook − the null webhook's: 150 µs/);
   t.match(text, /palisade \/ null webhook: {3}0\.84× of medians; paired by round 0\.83× \(geometric mean, 95% CI/);
-  t.match(text, /target ≥ 0\.95×: undecided: the 95% interval straddles it/);
+  t.match(text, /own cost from CPU[^\n]*\n\s+target ≥ 0\.95×: undecided: the 95% interval straddles it; at this spread, about \d+ rounds would narrow it[^\n]*, if the other processes' CPU per Pod does not depend on the webhook\n/);
+});
+
+t.test('own cost from CPU: a switched-off webhook and a process measured in one run only are left out', async (t) => {
+  const runs = [
+    run(1, 'null', 400, { 'kube-apiserver': 4400, 'kube-controller-manager': 300, webhook: 300, 'idle webhooks': 900 }),
+    run(1, 'palisade', 390, { 'kube-apiserver': 4400, webhook: 500, 'idle webhooks': 0 }),
+  ];
+  const { ownCost } = summarise(runs);
+  t.same(ownCost.perRound, [4700 / 4900], 'neither the idle Palisade nor the controller manager read only in the null run');
+  t.same(ownCost.othersDeltaUs, [0]);
 });
 
 t.test('own cost from CPU: a round without both webhooks\' CPU is left out', async (t) => {
@@ -54,7 +67,7 @@ t.test('own cost from CPU: a round without both webhooks\' CPU is left out', asy
   const { ownCost } = summarise(runs);
   t.same(ownCost.perRound, []);
   t.equal(ownCost.paired.rounds, 0);
-  t.match(formatReport(summarise(runs), runs, LABELS), /target ≥ 0\.95×: undecided/);
+  t.match(formatReport(summarise(runs), runs, LABELS), /own cost from CPU[^\n]*\n\s+target ≥ 0\.95×: undecided: fewer than two rounds, no interval/);
 });
 
 t.test('a steady set of rounds decides the target either way', async (t) => {
