@@ -4,7 +4,6 @@
  * guard on Palisade's own namespace labels. Each returns the reason in words for logs and metrics.
  */
 import type { PalisadeConfig, UserMatch } from '../config/types.js';
-
 import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
 import type { KubeObject, UserInfo } from '../engine/types.js';
 import { parseMode } from '../policy/modes.js';

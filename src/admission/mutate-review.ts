@@ -7,7 +7,6 @@
  * verification configured, verified images are also pinned to their digests (pin-images.ts).
  */
 import { stampResponse } from '../cluster/exception-stamp.js';
-
 import { mutationsFor, type MutationError } from '../engine/mutate.js';
 import { labelsOf, matchesAnyGlob } from '../engine/selectors.js';
 import type { Resource } from '../engine/types.js';

@@ -8,7 +8,6 @@
  * are not yielded twice.
  */
 import type { KubeObject } from '../engine/types.js';
-
 import { apiVersionOf, collectionPath, type ApiResource } from './discovery.js';
 import { KubeApiError, METADATA_LIST_ACCEPT, type KubeApi } from './kube-api.js';
 import { isRecord } from '../json/is-record.js';

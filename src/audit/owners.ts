@@ -12,7 +12,6 @@
  * → Deployment `web`).
  */
 import { setKey } from '../json/set-key.js';
-
 import type { KubeObject } from '../engine/types.js';
 import { subjectOf } from '../policy/subject.js';
 import { apiVersionOf, collectionPath, type Discovery } from './discovery.js';

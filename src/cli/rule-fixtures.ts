@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { evaluate } from '../engine/evaluate.js';
-
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ImageStatus, KubeObject, RequestView, Resource } from '../engine/types.js';
 import type { CompiledRule, Operation } from '../rules/types.js';

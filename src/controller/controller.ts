@@ -11,7 +11,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kubeApiFor, type KubeApi } from '../audit/kube-api.js';
-
 import { EXCEPTION_KIND, PALISADE_GROUP, PALISADE_VERSION, RULE_KIND } from '../cluster/api-names.js';
 import { LeaseElector } from '../kube/lease.js';
 import { ensureReportCrds } from '../kube/report-crds.js';

@@ -4,7 +4,6 @@
  * named `<deployment>-<pod-template-hash>`, so the Deployment is inferred without a cluster read.
  */
 import { apiGroupOf } from '../engine/evaluate.js';
-
 import { labelsOf } from '../engine/selectors.js';
 import type { OwnerRef, Resource } from '../engine/types.js';
 import type { Subject } from './types.js';

@@ -7,7 +7,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../engine/types.js';
-
 import { readYamlDocuments, splitFieldPath, type YamlDocument } from '../rules/yaml-documents.js';
 import type { InputProblem } from '../report/types.js';
 import { isRecord } from '../json/is-record.js';

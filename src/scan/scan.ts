@@ -3,7 +3,6 @@
  * decide step as admission, so a rule behaves identically in CI and at `kubectl apply`.
  */
 import { evaluate } from '../engine/evaluate.js';
-
 import type { RuleSet } from '../engine/rule-set.js';
 import type { ClusterContext, ImageStatus, KubeObject } from '../engine/types.js';
 import { decide } from '../policy/decide.js';
