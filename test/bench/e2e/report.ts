@@ -1,6 +1,7 @@
 /**
- * Runs → medians per setup, throughput ratios (of the medians, and paired within each round, with
- * a confidence interval and whether it shows the target), and the printed table. Pure: the numbers in, text and data out.
+ * Runs → medians per setup; throughput ratios, of the medians and paired within each round with a
+ * confidence interval and whether it shows the target; Palisade's own cost from CPU, likewise; and
+ * the printed table. Pure: the numbers in, text and data out.
  */
 import { median, type LoadResult } from './load.js';
 import { MAX_ROUNDS, meanInterval, pairedEstimate, roundsFor, verdict, type PairedEstimate } from './paired.js';
