@@ -8,8 +8,8 @@
  * the runs themselves differ, the pooled interval is too narrow, so read it beside each run's.
  */
 import { readFileSync } from 'node:fs';
-import { meanInterval, pairedEstimate, type PairedEstimate } from './paired.js';
-import { PALISADE_TO_NULL_TARGET, summarise, targetLine, type Run } from './report.js';
+import { pairedEstimate, type PairedEstimate } from './paired.js';
+import { formatEstimate, formatMicroseconds, PALISADE_TO_NULL_TARGET, summarise, targetLine, type Run } from './report.js';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -20,20 +20,13 @@ if (files.length === 0) {
 const describe = (p: PairedEstimate, perRound: readonly number[]): string =>
   p.rounds === 0
     ? 'no round with both webhooks'
-    : `${p.geometricMean.toFixed(3)}× over ${p.rounds} rounds` +
-      (p.low === undefined || p.high === undefined ? '' : ` (95% CI ${p.low.toFixed(3)}–${p.high.toFixed(3)}×)`) +
-      `; target ≥ ${PALISADE_TO_NULL_TARGET}×: ${targetLine(p, perRound)}`;
-
-const microseconds = (values: readonly number[]): string => {
-  const m = meanInterval(values);
-  return m.n === 0 ? '—' : `${m.mean.toFixed(0)} µs${m.low === undefined || m.high === undefined ? '' : ` (95% CI ${m.low.toFixed(0)} to ${m.high.toFixed(0)})`} per Pod`;
-};
+    : `${formatEstimate(p, 3)} over ${p.rounds} rounds; target ≥ ${PALISADE_TO_NULL_TARGET}×: ${targetLine(p, perRound)}`;
 
 function report(label: string, ratio: number[], own: number[], webhookDelta: number[], othersDelta: number[]): void {
   console.log(`${label}:`);
   console.log(`  palisade / null: ${describe(pairedEstimate(ratio), ratio)}`);
   console.log(`  own cost from CPU: ${describe(pairedEstimate(own), own)}`);
-  console.log(`  Palisade's webhook − the null webhook's: ${microseconds(webhookDelta)}; the other processes, Palisade's runs − null's: ${microseconds(othersDelta)}`);
+  console.log(`  Palisade's webhook − the null webhook's: ${formatMicroseconds(webhookDelta)} per Pod; the other processes, Palisade's runs − null's: ${formatMicroseconds(othersDelta)} per Pod`);
 }
 
 const pooled = { ratio: [] as number[], own: [] as number[], webhook: [] as number[], others: [] as number[] };

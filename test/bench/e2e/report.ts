@@ -181,21 +181,15 @@ export function formatReport(summary: Summary, runs: readonly Run[], labels: Rec
   out.push(`   palisade / null webhook:   ${ratio(own)}; Palisade's own cost`);
   out.push(`      target ≥ ${PALISADE_TO_NULL_TARGET}×: ${targetLine(own.paired, own.perRound)}`);
   const fromCpu = summary.ownCost;
-  const interval = (p: PairedEstimate, digits: number): string =>
-    `${fmt(p.geometricMean, digits)}×${p.low === undefined ? '' : ` (95% CI ${fmt(p.low, digits)}–${fmt(p.high, digits)}×)`}`;
-  const us = (values: readonly number[]): string => {
-    const m = meanInterval(values);
-    return `${fmt(m.mean, 0)} µs${m.low === undefined ? '' : ` (95% CI ${fmt(m.low, 0)} to ${fmt(m.high, 0)})`}`;
-  };
   out.push(
     `   Palisade's own cost from CPU (per round, the null run's CPU per Pod, idle webhook left out, over that plus Palisade's extra webhook CPU): ` +
-      `${interval(fromCpu.paired, 3)}; per round: ${fromCpu.perRound.map((x) => fmt(x, 3)).join(', ')}`,
+      `${formatEstimate(fromCpu.paired, 3)}; per round: ${fromCpu.perRound.map((x) => fmt(x, 3)).join(', ')}`,
   );
   out.push(`      target ≥ ${PALISADE_TO_NULL_TARGET}×: ${targetLine(fromCpu.paired, fromCpu.perRound)}, if the other processes' CPU per Pod does not depend on the webhook`);
   out.push(
-    `      Palisade's webhook − the null webhook's: ${us(fromCpu.webhookDeltaUs)} per Pod; the other processes, Palisade's runs − the null webhook's: ` +
-      `${us(fromCpu.othersDeltaUs)} per Pod (the assumption, untested beyond that interval); ` +
-      `both together, CPU per Pod null / Palisade by round: ${interval(fromCpu.cpuRatio.paired, 3)}`,
+    `      Palisade's webhook − the null webhook's: ${formatMicroseconds(fromCpu.webhookDeltaUs)} per Pod; the other processes, Palisade's runs − the null webhook's: ` +
+      `${formatMicroseconds(fromCpu.othersDeltaUs)} per Pod (the assumption, untested beyond that interval); ` +
+      `both together, CPU per Pod null / Palisade by round: ${formatEstimate(fromCpu.cpuRatio.paired, 3)}`,
   );
   out.push(`   palisade / no webhook:     ${ratio(summary.ratios.palisadeToNone)}; Kyverno 1.18.1's own benchmark, one replica: 0.69×`);
   out.push(`   null webhook / no webhook: ${ratio(summary.ratios.nullToNone)}; what calling any webhook costs`);
@@ -221,6 +215,17 @@ export function formatReport(summary: Summary, runs: readonly Run[], labels: Rec
     );
   }
   return out.join('\n');
+}
+
+/** A paired estimate as `0.959× (95% CI 0.950–0.967×)`. */
+export function formatEstimate(p: PairedEstimate, digits: number): string {
+  return `${fmt(p.geometricMean, digits)}×${p.low === undefined ? '' : ` (95% CI ${fmt(p.low, digits)}–${fmt(p.high, digits)}×)`}`;
+}
+
+/** Per-round differences as their mean with its interval: `-132 µs (95% CI -564 to 300)`. */
+export function formatMicroseconds(values: readonly number[]): string {
+  const m = meanInterval(values);
+  return `${fmt(m.mean, 0)} µs${m.low === undefined ? '' : ` (95% CI ${fmt(m.low, 0)} to ${fmt(m.high, 0)})`}`;
 }
 
 /**
