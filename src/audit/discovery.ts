@@ -5,7 +5,6 @@
  * at most once each. A group whose discovery fails (an aggregated API that is down) is reported,
  * not fatal: the rest of the cluster is still audited.
  */
-
 import type { KubeApi } from './kube-api.js';
 import { isRecord } from '../json/is-record.js';
 

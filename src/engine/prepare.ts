@@ -4,7 +4,6 @@
  * become BigInt so `object.spec.replicas * 2` is CEL int arithmetic. The engine owns the objects
  * it is given.
  */
-
 import type { KubeObject } from './types.js';
 import { isRecord } from '../json/is-record.js';
 

@@ -58,8 +58,8 @@ export interface OwnCost {
   /** Per round: the null run's CPU per Pod / (that + Palisade's webhook CPU − the null webhook's). */
   perRound: number[];
   paired: PairedEstimate;
-  /** Per round, the same processes' whole CPU per Pod, null's run / Palisade's run: what the estimate leaves out, kept in. */
-  cpuRatio: Ratio;
+  /** The same processes' whole CPU per Pod, null's run / Palisade's run, paired by round: what the estimate leaves out, kept in. */
+  cpuRatio: PairedEstimate;
   /** Per round: the other processes' CPU per Pod in Palisade's run − in the null webhook's, µs. */
   othersDeltaUs: number[];
   /** Per round: Palisade's webhook CPU per Pod − the null webhook's, µs. */
@@ -147,7 +147,7 @@ function ownCost(runs: readonly Run[]): OwnCost {
   return {
     perRound,
     paired: pairedEstimate(perRound),
-    cpuRatio: { ofMedians: Number.NaN, perRound: cpuRatios, paired: pairedEstimate(cpuRatios) },
+    cpuRatio: pairedEstimate(cpuRatios),
     othersDeltaUs: othersDelta,
     webhookDeltaUs: webhookDelta,
   };
@@ -189,7 +189,7 @@ export function formatReport(summary: Summary, runs: readonly Run[], labels: Rec
   out.push(
     `      Palisade's webhook − the null webhook's: ${formatMicroseconds(fromCpu.webhookDeltaUs)} per Pod; the other processes, Palisade's runs − the null webhook's: ` +
       `${formatMicroseconds(fromCpu.othersDeltaUs)} per Pod (the assumption, untested beyond that interval); ` +
-      `both together, CPU per Pod null / Palisade by round: ${formatEstimate(fromCpu.cpuRatio.paired, 3)}`,
+      `both together, CPU per Pod null / Palisade by round: ${formatEstimate(fromCpu.cpuRatio, 3)}`,
   );
   out.push(`   palisade / no webhook:     ${ratio(summary.ratios.palisadeToNone)}; Kyverno 1.18.1's own benchmark, one replica: 0.69×`);
   out.push(`   null webhook / no webhook: ${ratio(summary.ratios.nullToNone)}; what calling any webhook costs`);
